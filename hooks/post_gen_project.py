@@ -1,0 +1,54 @@
+"""After baking: write the Azure Boards plan, and create the backlog only when asked to.
+
+The work is done by the generated project's own ``backlog`` tool (tested there, re-runnable
+later); this hook only decides what to call. It never fails the bake: a Boards problem is
+printed with the command to retry, and the generated project is always kept. No secret is
+rendered into this file: credentials come from the environment at run time.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+CREATE_NOW = {{ cookiecutter.create_backlog_now | tojson }}
+ORG_URL = {{ cookiecutter.ado_org_url | tojson }}
+PLACEHOLDER_ORG = "https://dev.azure.com/your-organization"
+PLAN_FILE = "backlog/plan.md"
+APPLY = "python -m backlog apply"
+
+
+def run_backlog(*args: str) -> int:
+    """Run ``python -m backlog ARGS`` in this interpreter; any failure becomes an exit code."""
+    try:
+        from backlog.cli import main
+
+        return int(main(list(args)) or 0)
+    except SystemExit as stop:
+        return stop.code if isinstance(stop.code, int) else 1
+    except Exception as error:  # noqa: BLE001 - the bake must survive any Boards problem
+        print(f"backlog: {type(error).__name__}: {error}", file=sys.stderr)
+        return 1
+
+
+def main() -> int:
+    sys.path.insert(0, str(Path.cwd()))
+    if run_backlog("export", "--format", "md", "--output", PLAN_FILE) == 0:
+        print(f"Azure Boards plan written to {PLAN_FILE} (python -m backlog plan shows it).")
+    if not CREATE_NOW:
+        print(f"To create the backlog on Azure Boards later: pip install -e '.[backlog]' && {APPLY}")
+        return 0
+    if ORG_URL == PLACEHOLDER_ORG:
+        print(f"Backlog not created: set azure_devops.organization_url in project.yml, then {APPLY}")
+        return 0
+    if not os.environ.get("AZURE_DEVOPS_EXT_PAT"):
+        print("No AZURE_DEVOPS_EXT_PAT set: trying your Azure login (az login) instead.")
+    code = run_backlog("apply", "--yes")
+    if code != 0:
+        print(f"The project is ready, but the backlog was not fully created. Retry: {APPLY}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

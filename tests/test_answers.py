@@ -1,0 +1,146 @@
+"""Answers are checked before anything is written: each invalid answer stops the bake with one
+line naming the field, the value and the rule, and leaves no folder behind. Valid answers full
+of quotes, backslashes, newlines and template syntax bake into files that still parse."""
+
+from __future__ import annotations
+
+import ast
+import tomllib
+from pathlib import Path
+
+import pytest
+import yaml
+from conftest import bake_into
+from cookiecutter.exceptions import FailedHookException
+
+# (field overrides, field reported, words the rule must contain)
+INVALID_ANSWERS = [
+    ({"project_name": " "}, "project_name", "must not be empty"),
+    ({"project_slug": "1-project"}, "project_slug", "starting with a letter"),
+    ({"project_slug": "My Project"}, "project_slug", "lower-case"),
+    ({"project_slug": "ml--project"}, "project_slug", "single hyphens"),
+    ({"project_slug": "con"}, "project_slug", "reserves"),
+    ({"package_name": "class"}, "package_name", "Python keyword"),
+    ({"package_name": "json"}, "package_name", "standard-library"),
+    ({"package_name": "pandas"}, "package_name", "shadow a module the project depends on"),
+    ({"package_name": "backlog"}, "package_name", "shadow a module the project depends on"),
+    ({"package_name": "my-package"}, "package_name", "underscores"),
+    ({"package_name": "2fast"}, "package_name", "not starting with a digit"),
+    ({"description": "bell\x07"}, "description", "control characters"),
+    ({"author_email": "not-an-email"}, "author_email", "e-mail address"),
+    ({"ado_org_url": "dev.azure.com/contoso"}, "ado_org_url", "http(s) URL"),
+    ({"ado_org_url": "https://dev.azure.com/contoso/project"}, "ado_org_url", "one organization"),
+    ({"ado_org_url": "http://dev.azure.com/contoso"}, "ado_org_url", "use https"),
+    ({"ado_org_url": "https://me:secret@dev.azure.com/contoso"}, "ado_org_url", "credentials"),
+    ({"ado_org_url": "https://tfs.contoso.local"}, "ado_org_url", "name the collection"),
+    ({"ado_project": "Churn/Model"}, "ado_project", "must not contain /"),
+    ({"ado_project": "_internal"}, "ado_project", "underscore"),
+    ({"ado_project": "CON"}, "ado_project", "reserves"),
+    ({"ado_project": "p" * 65}, "ado_project", "at most 64 characters"),
+    ({"ado_team": "Team: ML"}, "ado_team", "must not contain :"),
+    ({"ado_team": "..."}, "ado_team", "periods only"),
+    ({"sprint_length_weeks": "5"}, "sprint_length_weeks", "from 1 to 4"),
+    ({"sprint_length_weeks": "two"}, "sprint_length_weeks", "whole number"),
+    ({"sprint_count": "0"}, "sprint_count", "from 1 to 26"),
+    ({"sprint_count": "27"}, "sprint_count", "from 1 to 26"),
+    ({"first_sprint_start": "2027-02-30"}, "first_sprint_start", "existing date"),
+    ({"first_sprint_start": "04/01/2027"}, "first_sprint_start", "YYYY-MM-DD"),
+    ({"first_sprint_start": "2027-01-09"}, "first_sprint_start", "working day"),
+    ({"team_members": "ana@example.com, bob"}, "team_members", "'bob' is not an e-mail"),
+    ({"team_members": "ana@example.com,ANA@example.com"}, "team_members", "same person twice"),
+    ({"azure_subscription_id": "my-subscription"}, "azure_subscription_id", "GUID"),
+    ({"azure_resource_group": "rg-ml."}, "azure_resource_group", "not ending with a period"),
+    ({"aml_workspace": "ws"}, "aml_workspace", "3-33"),
+    ({"aml_workspace": "-workspace"}, "aml_workspace", "starting with a letter or digit"),
+    ({"aml_compute_name": "1cpu"}, "aml_compute_name", "start with a letter"),
+    ({"aml_compute_name": "cpu-cluster-for-ml"}, "aml_compute_name", "2-16"),
+    ({"aml_compute_name": "cpu-"}, "aml_compute_name", "not end with a hyphen"),
+    ({"aml_endpoint_name": "penguin_endpoint"}, "aml_endpoint_name", "letters, digits or hyphens"),
+    ({"aml_endpoint_name": "e" * 33}, "aml_endpoint_name", "3-32"),
+    ({"aml_vm_size": "DS3_v2"}, "aml_vm_size", "Standard_DS3_v2"),
+    ({"deployment": "batch"}, "include_ab_testing", "online endpoint"),
+    ({"deployment": "none"}, "include_ab_testing", "online endpoint"),
+]
+
+
+CASE_IDS = [f"{n:02d}-{field}" for n, (_, field, _) in enumerate(INVALID_ANSWERS, start=1)]
+
+
+@pytest.mark.parametrize(("overrides", "field", "rule"), INVALID_ANSWERS, ids=CASE_IDS)
+def test_invalid_answer_stops_the_bake_with_one_clear_line(
+    tmp_path, capfd, overrides, field, rule
+):
+    """The bake fails, stderr has exactly one line naming field, value and rule, and no project
+    folder (not even an empty one) is left behind."""
+    with pytest.raises(FailedHookException):
+        bake_into(tmp_path, **overrides)
+    lines = [line for line in capfd.readouterr().err.splitlines() if line.startswith("error:")]
+    assert len(lines) == 1, lines
+    line = lines[0]
+    assert line.startswith(f"error: {field}="), line
+    assert rule in line, line
+    value = {**overrides}.get(field)
+    if isinstance(value, str):
+        assert repr(value)[:40] in line or value[:20] in line, line
+    assert list(tmp_path.iterdir()) == [], "a failed bake must leave nothing behind"
+
+
+def test_at_least_twenty_five_invalid_answers_are_covered():
+    """The issue's minimum; distinct fields keep the table honest."""
+    assert len(INVALID_ANSWERS) >= 25
+    assert len({field for _, field, _ in INVALID_ANSWERS}) >= 18
+
+
+def test_several_invalid_answers_are_named_on_the_same_line(tmp_path, capfd):
+    with pytest.raises(FailedHookException):
+        bake_into(tmp_path, sprint_count="99", aml_vm_size="big")
+    err = [x for x in capfd.readouterr().err.splitlines() if x.startswith("error:")]
+    assert err == [
+        "error: sprint_count='99': must be from 1 to 26 (also invalid: aml_vm_size)",
+    ]
+
+
+HOSTILE_TEXT = (
+    'He said "ship it" \\ C:\\temp\\new {{ cookiecutter.project_slug }} ${{ parameters.env }} '
+    "$(Build.BuildId) <script>alert('x')</script> it's done"
+)
+
+
+@pytest.fixture(scope="module")
+def hostile_project(tmp_path_factory) -> Path:
+    # cookiecutter renders --no-input answers as templates; {% raw %} hands the hook the literal
+    # text an interactive user would type.
+    raw = "{% raw %}" + HOSTILE_TEXT + "\nsecond line{% endraw %}"
+    return bake_into(
+        tmp_path_factory.mktemp("hostile"),
+        description=raw,
+        author_name="{% raw %}O'Brien \"Data\" \\ Team{% endraw %}",
+        project_name="Churn & <Retention> Model",
+        ado_project="Churn Retention",
+    )
+
+
+def test_hostile_text_bakes_into_valid_toml(hostile_project):
+    meta = tomllib.loads((hostile_project / "pyproject.toml").read_text())["project"]
+    assert "\n" not in meta["description"], "a package summary must be one line"
+    assert 'He said "ship it" \\ C:\\temp\\new' in meta["description"]
+    assert meta["authors"][0]["name"] == "O'Brien \"Data\" \\ Team"
+
+
+def test_hostile_text_bakes_into_valid_yaml_kept_verbatim(hostile_project):
+    config = yaml.safe_load((hostile_project / "project.yml").read_text())
+    assert config["project"]["description"] == HOSTILE_TEXT + "\nsecond line"
+    for path in hostile_project.rglob("*.yml"):
+        yaml.safe_load(path.read_text())  # every YAML file still parses
+
+
+def test_hostile_text_bakes_into_valid_python(hostile_project):
+    for path in hostile_project.rglob("*.py"):
+        ast.parse(path.read_text(), filename=str(path))
+
+
+def test_hostile_text_never_becomes_markup_in_markdown(hostile_project):
+    for path in hostile_project.rglob("*.md"):
+        text = path.read_text()
+        assert "<script>" not in text, f"{path} carries a live <script> tag"
+        assert "<Retention>" not in text, f"{path} carries the raw project name as markup"
