@@ -8,12 +8,14 @@ rendered into this file: credentials come from the environment at run time.
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from pathlib import Path
 
-CREATE_NOW = {{ cookiecutter.create_backlog_now | tojson }}
-ORG_URL = {{ cookiecutter.ado_org_url | tojson }}
+# Rendered by cookiecutter as JSON text (JSON's true/false are not Python).
+CREATE_NOW = json.loads(r'''{{ cookiecutter.create_backlog_now | tojson }}''')
+ORG_URL = json.loads(r'''{{ cookiecutter.ado_org_url | tojson }}''')
 PLACEHOLDER_ORG = "https://dev.azure.com/your-organization"
 PLAN_FILE = "backlog/plan.md"
 APPLY = "python -m backlog apply"
