@@ -65,6 +65,7 @@ def project_env(project: Path, scratch: Path) -> dict[str, str]:
             "AZURE_DEVOPS_CACHE_DIR": str(scratch / "ado-cache"),
             "GX_ANALYTICS_ENABLED": "false",
             "PYTHONDONTWRITEBYTECODE": "1",
+            "RUFF_NO_CACHE": "true",
             "PATH": f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}",
         }
     )
