@@ -34,7 +34,18 @@ def run_backlog(*args: str) -> int:
         return 1
 
 
+def remove_empty_folders(root: Path) -> None:
+    """Cookiecutter cannot skip a folder whose name renders empty (cookiecutter#1518), so a
+    conditional folder carries its condition on each file's name; a folder left with no file
+    is removed here. Nothing that was written is ever deleted."""
+    folders = sorted((p for p in root.rglob("*") if p.is_dir()), key=lambda p: len(p.parts))
+    for folder in reversed(folders):
+        if not any(folder.iterdir()):
+            folder.rmdir()
+
+
 def main() -> int:
+    remove_empty_folders(Path.cwd())
     sys.path.insert(0, str(Path.cwd()))
     if run_backlog("export", "--format", "md", "--output", PLAN_FILE) == 0:
         print(f"Azure Boards plan written to {PLAN_FILE} (python -m backlog plan shows it).")

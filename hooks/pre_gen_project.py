@@ -18,6 +18,7 @@ from pathlib import Path
 
 # Rendered by cookiecutter; r''' keeps JSON escapes intact, tojson escapes quotes as \u0027.
 ANSWERS = json.loads(r'''{{ cookiecutter | tojson }}''')
+TEMPLATE_DIR = json.loads(r'''{{ template_dir() | tojson }}''')
 
 # Modules the generated project imports: a package with one of these names would shadow it.
 DEPENDENCY_MODULES = frozenset(
@@ -44,7 +45,7 @@ CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")  # tab and newline are fine in
 def load_naming_rules():
     """Import the generated project's ``backlog/naming.py`` straight from the template."""
     template_dir = "{% raw %}{{cookiecutter.project_slug}}{% endraw %}"
-    path = Path(ANSWERS["_repo_dir"], template_dir, "backlog", "naming.py")
+    path = Path(TEMPLATE_DIR, template_dir, "backlog", "naming.py")
     spec = importlib.util.spec_from_file_location("ml_template_naming", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)

@@ -15,6 +15,9 @@ from cookiecutter.main import cookiecutter
 
 TEMPLATE = Path(__file__).resolve().parents[1]
 SHARED = TEMPLATE.parent / "shared"
+# cookiecutter imports the template's local Jinja extension by module name when it renders
+# a hook; tests that render hooks themselves need the template on the path the same way.
+sys.path.insert(0, str(TEMPLATE))
 
 # Answers that would otherwise depend on the day or on chance, fixed so bakes are reproducible.
 STABLE_ANSWERS = {

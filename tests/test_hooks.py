@@ -147,3 +147,26 @@ def test_no_secret_reaches_a_baked_file_or_a_rendered_hook(tmp_path):
     )
     leaked = [p for p in written if pat.encode() in p.read_bytes()]
     assert leaked == []
+
+
+def test_post_gen_removes_only_folders_left_empty(tmp_path):
+    hook = load_hook("post_gen_project", answers())
+    (tmp_path / "phases" / "05-ab-testing").mkdir(parents=True)
+    (tmp_path / "aml" / "endpoints" / "none").mkdir(parents=True)
+    (tmp_path / "aml" / "components").mkdir(parents=True)
+    (tmp_path / "aml" / "components" / "train.yml").write_text("name: train\n")
+    hook.remove_empty_folders(tmp_path)
+    left = sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*"))
+    assert left == ["aml", "aml/components", "aml/components/train.yml"]
+
+
+def test_readme_bake_command_works_from_the_template_folder(tmp_path):
+    """`python3 -m cookiecutter . --no-input`, run inside the template as the README says:
+    the relative template path must not break the hooks."""
+    result = subprocess.run(
+        [sys.executable, "-m", "cookiecutter", ".", "--no-input", "-o", str(tmp_path),
+         "aml_endpoint_name=penguin-readme-ab12"],
+        cwd=TEMPLATE, capture_output=True, text=True, timeout=600, stdin=subprocess.DEVNULL,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert (tmp_path / "penguin-species-classifier" / "project.yml").is_file()
