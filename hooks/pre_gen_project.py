@@ -61,6 +61,8 @@ def check_slug(value):
 def check_package(value):
     if not PACKAGE.match(value):
         return "use lower-case letters, digits and underscores, not starting with a digit"
+    if len(value) > 40:
+        return "must be at most 40 characters (it is typed in every import)"
     if keyword.iskeyword(value) or keyword.issoftkeyword(value):
         return "it is a Python keyword"
     if value in sys.stdlib_module_names:

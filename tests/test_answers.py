@@ -26,6 +26,7 @@ INVALID_ANSWERS = [
     ({"package_name": "backlog"}, "package_name", "shadow a module the project depends on"),
     ({"package_name": "my-package"}, "package_name", "underscores"),
     ({"package_name": "2fast"}, "package_name", "not starting with a digit"),
+    ({"package_name": "p" * 41}, "package_name", "at most 40 characters"),
     ({"description": "bell\x07"}, "description", "control characters"),
     ({"author_email": "not-an-email"}, "author_email", "e-mail address"),
     ({"ado_org_url": "dev.azure.com/contoso"}, "ado_org_url", "http(s) URL"),
