@@ -17,18 +17,32 @@ from urllib.parse import urlsplit
 RESERVED_NAMES = frozenset(
     name.lower()
     for name in (
-        "AUX", "CON", "NUL", "PRN", "SERVER", "SignalR", "DefaultCollection", "Web",
-        "App_Browsers", "App_code", "App_Data", "App_GlobalResources", "App_LocalResources",
-        "App_Themes", "App_WebResources", "bin", "web.config",
+        "AUX",
+        "CON",
+        "NUL",
+        "PRN",
+        "SERVER",
+        "SignalR",
+        "DefaultCollection",
+        "Web",
+        "App_Browsers",
+        "App_code",
+        "App_Data",
+        "App_GlobalResources",
+        "App_LocalResources",
+        "App_Themes",
+        "App_WebResources",
+        "bin",
+        "web.config",
         *(f"COM{i}" for i in range(1, 11)),
         *(f"LPT{i}" for i in range(1, 10)),
     )
 )
 
-PROJECT_FORBIDDEN = set('\\/:*?"\'<>|;#${},+=[]')
-TEAM_FORBIDDEN = set('/:\\~&%;@\'"?<>|#$*}{,+=[]')
+PROJECT_FORBIDDEN = set("\\/:*?\"'<>|;#${},+=[]")
+TEAM_FORBIDDEN = set("/:\\~&%;@'\"?<>|#$*}{,+=[]")
 NODE_FORBIDDEN = set('\\/$?*:"&><#%|+')
-QUERY_FORBIDDEN = set('\\/:*?"<>|#%&$;~+=[]{},\'')
+QUERY_FORBIDDEN = set("\\/:*?\"<>|#%&$;~+=[]{},'")
 TAG_FORBIDDEN = set(",;")
 
 PROJECT_MAX = 64
