@@ -31,7 +31,7 @@ DEPENDENCY_MODULES = frozenset(
 )
 
 SLUG = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$")
-PACKAGE = re.compile(r"^[a-z_][a-z0-9_]*$")
+PACKAGE = re.compile(r"^[a-z][a-z0-9_]*$")
 EMAIL = re.compile(r"^[^@\s,;<>\"']+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+$")
 GUID = re.compile(r"^[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
 RESOURCE_GROUP = re.compile(r"^[-\w.()]{1,90}$")
@@ -60,7 +60,8 @@ def check_slug(value):
 
 def check_package(value):
     if not PACKAGE.match(value):
-        return "use lower-case letters, digits and underscores, not starting with a digit"
+        # AzureML component names (<package>_train) must start with a letter too.
+        return "use lower-case letters, digits and underscores, starting with a letter"
     if len(value) > 40:
         return "must be at most 40 characters (it is typed in every import)"
     if keyword.iskeyword(value) or keyword.issoftkeyword(value):

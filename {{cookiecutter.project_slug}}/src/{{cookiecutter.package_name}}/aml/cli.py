@@ -1,0 +1,265 @@
+"""``python -m <package>.aml``: validate, run locally, submit, sweep, deploy and route traffic.
+
+    validate                      check every definition in aml/ offline (no Azure account)
+    run-local                     run the training pipeline's steps here, same commands
+    setup                         create the compute cluster, environment and data asset
+    submit [--wait]               submit the training pipeline (aml/pipelines/train.yml)
+    sweep [--wait]                submit the hyper-parameter sweep (aml/jobs/sweep.yml)
+    deploy [--slot blue|green]    deploy the latest (or --model-version) registered model
+    traffic --blue N --green N    split live traffic between blue and green (online)
+    mirror --green N              copy N% of live requests to green, answers ignored (online)
+    rollback                      all live traffic to blue, mirroring off (online)
+
+The workspace comes from project.yml (section azureml), the login from azure-identity
+(az login locally; a service connection in CI). Exit codes: 0 done, 1 a check or job failed
+or Azure refused, 2 wrong call or unusable project.yml. Errors are one line on stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .config import ConfigError, WorkspaceConfig, load_config
+from .wiring import DefinitionError, PipelineSpec
+
+PROG = f"python -m {__package__}"
+TRAIN_PIPELINE = Path("pipelines/train.yml")
+SWEEP_JOB = Path("jobs/sweep.yml")
+
+
+class UsageError(Exception):
+    """The command was called wrong; exit code 2."""
+
+
+class ArgumentParser(argparse.ArgumentParser):
+    def error(self, message: str):  # argparse's hook: one line and exit 2, via UsageError
+        raise UsageError(message)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = ArgumentParser(prog=PROG, description="AzureML tasks of this project.")
+    parser.add_argument("--config", type=Path, default=Path("project.yml"), metavar="FILE")
+    parser.add_argument("--aml-dir", type=Path, default=Path("aml"), metavar="DIR")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    commands.add_parser("validate", help="validate every AzureML definition offline")
+    local = commands.add_parser("run-local", help="run the pipeline's steps on this machine")
+    local.add_argument("--pipeline", type=Path, default=None, metavar="FILE")
+    local.add_argument("--work-dir", type=Path, default=None, metavar="DIR")
+    local.add_argument("--registry", default="outputs/local-registry", metavar="azureml|DIR")
+    local.add_argument("--set", action="append", default=[], metavar="[STEP.]INPUT=VALUE")
+    commands.add_parser("setup", help="create the compute cluster, environment and data asset")
+    for name, help_text in (
+        ("submit", "submit the training pipeline"),
+        ("sweep", "submit the sweep"),
+    ):
+        job = commands.add_parser(name, help=help_text)
+        job.add_argument("--set", action="append", default=[], metavar="INPUT=VALUE")
+        job.add_argument("--wait", action="store_true", help="wait and exit 1 unless it completes")
+        job.add_argument("--timeout-minutes", type=float, default=120, metavar="N")
+    deploy = commands.add_parser("deploy", help="deploy a registered model")
+    deploy.add_argument("--slot", choices=("blue", "green"), default=None)
+    deploy.add_argument("--model-version", default=None, metavar="N")
+    traffic = commands.add_parser("traffic", help="split live traffic (online endpoint)")
+    traffic.add_argument("--blue", type=int, required=True, metavar="PERCENT")
+    traffic.add_argument("--green", type=int, required=True, metavar="PERCENT")
+    mirror = commands.add_parser("mirror", help="mirror a share of traffic to green")
+    mirror.add_argument("--green", type=int, required=True, metavar="PERCENT")
+    commands.add_parser("rollback", help="all live traffic to blue, mirroring off")
+    return parser
+
+
+def parse_assignments(items: list[str]) -> dict[str, str]:
+    """``NAME=VALUE`` items as a dict; UsageError for an item without '='."""
+    values = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            raise UsageError(f"--set expects NAME=VALUE, got {item!r}")
+        values[name.strip()] = value
+    return values
+
+
+def cmd_validate(args: argparse.Namespace, echo: Callable[[str], None]) -> int:
+    from .definitions import validate_definitions
+
+    report = validate_definitions(args.aml_dir, load_config(args.config))
+    for path, kind in report.checked:
+        echo(f"ok  {path} ({kind})")
+    for problem in report.problems:
+        print(f"aml: {problem}", file=sys.stderr)
+    verdict = "passed" if report.passed else f"FAILED with {len(report.problems)} problem(s)"
+    echo(f"validation {verdict}: {len(report.checked)} definitions loaded")
+    return 0 if report.passed else 1
+
+
+def cmd_run_local(args: argparse.Namespace, echo: Callable[[str], None]) -> int:
+    from .local_run import run_locally
+
+    pipeline = args.pipeline or args.aml_dir / TRAIN_PIPELINE
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    work_dir = args.work_dir or Path("outputs") / "local-run" / stamp
+    overrides = {"register.registry": str(args.registry), **parse_assignments(args.set)}
+    runs = run_locally(pipeline.resolve(), work_dir.resolve(), overrides=overrides, echo=echo)
+    echo(f"all {len(runs)} steps passed; outputs in {work_dir}")
+    return 0
+
+
+def job_overrides(path: Path, items: list[str]) -> dict[str, Any]:
+    """``--set`` items as load_job overrides; each name must be a declared pipeline input."""
+    try:
+        declared = PipelineSpec.read(path).inputs
+    except DefinitionError as error:
+        raise UsageError(str(error)) from None
+    overrides = {}
+    for name, value in parse_assignments(items).items():
+        if name not in declared:
+            raise UsageError(f"--set {name}: not an input of {path.name} ({', '.join(declared)})")
+        overrides[f"inputs.{name}"] = yaml.safe_load(value)
+    return overrides
+
+
+def cmd_setup(args: argparse.Namespace, config: WorkspaceConfig, client: Any, echo) -> int:
+    from .workspace import setup_workspace
+
+    setup_workspace(client, args.aml_dir, echo)
+    return 0
+
+
+def require_valid_definitions(aml_dir: Path, config: WorkspaceConfig) -> None:
+    """AmlError with the first problem when the offline validation finds any."""
+    from .definitions import validate_definitions
+    from .workspace import AmlError
+
+    report = validate_definitions(aml_dir, config)
+    if not report.passed:
+        raise AmlError(f"{report.problems[0]} (python -m {__package__} validate lists all)")
+
+
+def cmd_submit(args: argparse.Namespace, config: WorkspaceConfig, client: Any, echo) -> int:
+    from .workspace import load_pipeline, require_asset, require_compute, submit_job, wait_for_job
+
+    path = args.aml_dir / (SWEEP_JOB if args.command == "sweep" else TRAIN_PIPELINE)
+    require_valid_definitions(args.aml_dir, config)
+    job = load_pipeline(path, job_overrides(path, args.set))
+    require_compute(client, config)
+    require_asset(client, "environment", _environment_name(args.aml_dir))
+    created = submit_job(client, job, echo)
+    if not args.wait:
+        return 0
+    return 0 if wait_for_job(client, created.name, args.timeout_minutes, echo=echo) else 1
+
+
+def _environment_name(aml_dir: Path) -> str:
+    from .wiring import read_yaml
+
+    return str(read_yaml(aml_dir / "environment" / "environment.yml").get("name"))
+
+
+def deployment_kind(aml_dir: Path) -> str:
+    """'online' or 'batch', from the endpoint folder this project has; UsageError for none."""
+    for kind in ("online", "batch"):
+        if (aml_dir / "endpoints" / kind / "endpoint.yml").is_file():
+            return kind
+    raise UsageError("this project has no endpoint definitions (aml/endpoints/): nothing to deploy")
+
+
+def check_arguments(args: argparse.Namespace) -> None:
+    """Usage errors of the Azure commands, found before logging in (UsageError)."""
+    from .endpoints import mirror_split, traffic_split
+    from .workspace import AmlError
+
+    if args.command not in ("deploy", "traffic", "mirror", "rollback"):
+        return
+    kind = deployment_kind(args.aml_dir)
+    if args.command == "deploy" and kind == "batch" and args.slot is not None:
+        raise UsageError("--slot is for online endpoints; this project has a batch endpoint")
+    if args.command == "deploy" and kind == "online" and args.slot is None:
+        raise UsageError("--slot blue|green is required for the online endpoint")
+    if args.command != "deploy" and kind != "online":
+        raise UsageError(f"{args.command} needs an online endpoint; this project has a batch one")
+    try:
+        if args.command == "traffic":
+            traffic_split(args.blue, args.green)
+        if args.command == "mirror":
+            mirror_split(args.green)
+    except AmlError as error:
+        raise UsageError(str(error)) from None
+
+
+def cmd_deploy(args: argparse.Namespace, config: WorkspaceConfig, client: Any, echo) -> int:
+    from .endpoints import deploy_batch, deploy_online
+
+    require_valid_definitions(args.aml_dir, config)
+    if args.slot is None:
+        deploy_batch(client, args.aml_dir, args.model_version, echo)
+    else:
+        deploy_online(client, args.aml_dir, args.slot, args.model_version, echo)
+    return 0
+
+
+def cmd_traffic(args: argparse.Namespace, config: WorkspaceConfig, client: Any, echo) -> int:
+    from .endpoints import ROLLBACK, mirror_split, set_traffic, traffic_split
+
+    if args.command == "traffic":
+        traffic = traffic_split(args.blue, args.green)
+        set_traffic(client, config.endpoint_name, traffic=traffic, echo=echo)
+    elif args.command == "mirror":
+        set_traffic(client, config.endpoint_name, mirror=mirror_split(args.green), echo=echo)
+    else:
+        set_traffic(client, config.endpoint_name, traffic=ROLLBACK, mirror={}, echo=echo)
+    return 0
+
+
+ONLINE_COMMANDS = {
+    "setup": cmd_setup,
+    "submit": cmd_submit,
+    "sweep": cmd_submit,
+    "deploy": cmd_deploy,
+    "traffic": cmd_traffic,
+    "mirror": cmd_traffic,
+    "rollback": cmd_traffic,
+}
+
+
+def main(
+    argv: Sequence[str] | None = None,
+    *,
+    connect: Callable[[WorkspaceConfig], Any] | None = None,
+    echo: Callable[[str], None] = print,
+) -> int:
+    """Run one command; returns the exit code. ``connect`` is the seam tests replace."""
+    from .local_run import LocalRunError
+    from .workspace import AmlError, first_line
+
+    try:
+        args = build_parser().parse_args(argv)
+        if args.command == "validate":
+            return cmd_validate(args, echo)
+        if args.command == "run-local":
+            return cmd_run_local(args, echo)
+        config = load_config(args.config)
+        check_arguments(args)
+        if connect is None:
+            from .workspace import connect
+        client = connect(config)
+        return ONLINE_COMMANDS[args.command](args, config, client, echo)
+    except (UsageError, ConfigError) as error:
+        print(f"aml: error: {error}", file=sys.stderr)
+        return 2
+    except (AmlError, LocalRunError, DefinitionError) as error:
+        print(f"aml: error: {error}", file=sys.stderr)
+        return 1
+    except Exception as error:
+        # Anything else Azure raises (a refused request, a service error): its first line is
+        # the reason; the rest is request ids and links. Anything not from Azure is a bug.
+        if not type(error).__module__.startswith(("azure.", "msrest.", "marshmallow.")):
+            raise
+        print(f"aml: error: Azure: {first_line(error)}", file=sys.stderr)
+        return 1
