@@ -84,6 +84,8 @@ def query_wiql(
             f"WHERE [System.TeamProject] = @project AND [System.WorkItemType] = {requirement} "
             f"AND [{profile.size_field}] = '' AND {not_removed} "
             f"AND ([System.IterationPath] UNDER {folder} OR [System.Tags] CONTAINS {tag}) "
+            # each sprint's deliverables item is a requirement with no size, by design
+            "AND [System.Tags] NOT CONTAINS 'deliverables' "
             "ORDER BY [System.IterationPath], [System.Title]"
         )
     if query.kind == "deliverables_by_sprint":

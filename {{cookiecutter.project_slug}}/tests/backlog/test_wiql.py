@@ -62,6 +62,15 @@ def test_unsized_stories_check_the_size_field_of_the_requirement_type(process):
     assert f"[System.WorkItemType] = '{profile.type_of('requirement')}'" in text
 
 
+def test_unsized_stories_leave_out_the_sprint_deliverables_items():
+    """Each sprint's deliverables item is a requirement without a size on purpose; listing them
+    would bury the stories that really need sizing."""
+    plan = tiny_plan()
+    query = next(q for q in plan.queries if q.kind == "unsized_requirements")
+    text = wiql.query_wiql(query, plan, PROFILES["agile"], project="P", team="T")
+    assert "[System.Tags] NOT CONTAINS 'deliverables'" in text
+
+
 def test_current_sprint_names_the_team_in_one_quoted_literal():
     plan = tiny_plan()
     query = next(q for q in plan.queries if q.kind == "current_sprint_by_phase")
