@@ -131,6 +131,7 @@ COMMON = frozenset(
         "src/penguin_species_classifier/promotion.py",
         "src/penguin_species_classifier/register.py",
         "src/penguin_species_classifier/results_analysis.py",
+        "src/penguin_species_classifier/results_report.py",
         "src/penguin_species_classifier/score.py",
         "src/penguin_species_classifier/serving/__init__.py",
         "src/penguin_species_classifier/serving/batch_score.py",
