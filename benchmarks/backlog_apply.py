@@ -81,23 +81,26 @@ class NaiveClient:
         from backlog.snapshot import Snapshot
 
         plan, p, t = self.plan, quote(self.project, safe=""), quote(self.team, safe="")
-        nodes = f"{p}/_apis/wit/classificationnodes/Iterations"
-        self._call("POST", nodes, "7.1-preview.2", {"name": plan.iteration_folder})
+        nodes = f"{p}/_apis/wit/classificationnodes/iterations"
+        self._call("POST", nodes, "7.1", {"name": plan.iteration_folder})
         for sprint in plan.iterations:
-            dates = {"startDate": sprint.start.isoformat(), "finishDate": sprint.finish.isoformat()}
+            dates = {
+                "startDate": f"{sprint.start.isoformat()}T00:00:00Z",
+                "finishDate": f"{sprint.finish.isoformat()}T00:00:00Z",
+            }
             node = self._call(
                 "POST",
                 f"{nodes}/{quote(plan.iteration_folder)}",
-                "7.1-preview.2",
+                "7.1",
                 {"name": sprint.name, "attributes": dates},
             )
             self._call(
                 "POST",
                 f"{p}/{t}/_apis/work/teamsettings/iterations",
-                "7.1-preview.1",
+                "7.1",
                 {"id": node["identifier"]},
             )
-        types = self._call("GET", f"{p}/_apis/wit/workitemtypes", "7.1-preview.2")["value"]
+        types = self._call("GET", f"{p}/_apis/wit/workitemtypes", "7.1")["value"]
         profile = profile_for(self.ado.org.project.process.name)
         known = Snapshot(
             type_fields={
@@ -136,7 +139,7 @@ class NaiveClient:
         self._call(
             "POST",
             f"{queries}/Shared%20Queries",
-            "7.1-preview.2",
+            "7.1",
             {"name": plan.query_folder, "isFolder": True},
         )
         for query in plan.queries:
@@ -144,7 +147,7 @@ class NaiveClient:
             self._call(
                 "POST",
                 f"{queries}/{quote('Shared Queries/' + plan.query_folder, safe='')}",
-                "7.1-preview.2",
+                "7.1",
                 {"name": query.name, "wiql": text},
             )
 

@@ -11,6 +11,7 @@ Pure: no I/O, standard library only. Rules:
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from typing import Any, Literal
@@ -190,6 +191,22 @@ def html_equivalent(a: str, b: str) -> bool:
     return tokens(a) == tokens(b)
 
 
+_WIQL_PARTS = re.compile(r"('(?:[^']|'')*')")
+_SAVED_ID = re.compile(r"\s*<id:[^>]*>")
+
+
+def canonical_wiql(text: str) -> str:
+    """WIQL as compared: the service re-writes a saved query (lower-case keywords, no space
+    after commas, ``mode(...)``, ``@currentIteration('[P]\\T <id:GUID>')``), so outside
+    '...' literals everything is lower-cased with all whitespace removed, and inside them the
+    ``<id:...>`` suffix the service appends is dropped."""
+    parts = _WIQL_PARTS.split(text or "")
+    return "".join(
+        _SAVED_ID.sub("", part) if i % 2 else "".join(part.lower().split())
+        for i, part in enumerate(parts)
+    )
+
+
 def _item_change(
     item: PlannedItem,
     plan: Plan,
@@ -317,7 +334,7 @@ def compute(
         if remote_query is None:
             queries.append(QueryChange("create", query.key, query.name, text))
         else:
-            same = " ".join(remote_query.wiql.split()) == " ".join(text.split())
+            same = canonical_wiql(remote_query.wiql) == canonical_wiql(text)
             queries.append(
                 QueryChange(
                     "unchanged" if same else "update", query.key, query.name, text, remote_query.id

@@ -66,7 +66,8 @@ class BatchWriter:
         return f"{self.client.org_url}/_apis/wit/workItems/{item_id}"
 
     def _create_request(self, change: ItemChange, temp_id: int, parent_ref: int | None) -> dict:
-        body: list[dict[str, Any]] = [{"op": "add", "path": "/id", "value": temp_id}]
+        # The temporary id as a string, like the documented batch example ("-1").
+        body: list[dict[str, Any]] = [{"op": "add", "path": "/id", "value": str(temp_id)}]
         fields = dict(change.fields)
         if self.area_path and "System.AreaPath" not in fields:
             fields["System.AreaPath"] = self.area_path

@@ -1,85 +1,66 @@
 """The Azure DevOps adapter: the only module that imports ``azure.devops``.
 
 It returns plain dicts and lists, so nothing else depends on the SDK's models. Every request
-goes through one transport hook that counts it, turns status codes into the errors of
-``errors.py`` (keeping Retry-After, which the SDK would drop) and paces the client on low
-``X-RateLimit-Remaining``. The SDK's own urllib3 retries are switched off: they ignore 429 and,
-depending on the urllib3 version, may resend a POST blindly - retry.py decides instead.
+goes through one transport hook that counts it and hands it to ``transport.py`` (api-version
+in the query string, status codes to the errors of ``errors.py``, pacing). The SDK's location
+discovery is skipped: its route table is filled from operations.json. The SDK's own urllib3
+retries are switched off: they ignore 429 and, depending on the urllib3 version, may resend a
+POST blindly - retry.py decides instead.
 """
 
 from __future__ import annotations
 
-import getpass
+import json
 import os
-import stat
-import tempfile
 import threading
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
-
-def _sdk_cache_dir() -> str:
-    """Where the SDK may cache its location tables (no secrets): never HOME.
-
-    One directory per user in the temp dir, reused for the SDK's 12 hours so a re-run skips
-    two discovery requests - but only while it is a real directory that this user owns and
-    nobody else can write: the cache holds the URLs requests (with credentials) are sent to.
-    Otherwise a fresh private directory for this run.
-    """
-    try:
-        user = getpass.getuser()
-    except (KeyError, OSError):
-        user = "user"
-    path = os.path.join(tempfile.gettempdir(), f"backlog-azure-devops-cache-{user}")
-    try:
-        os.makedirs(path, mode=0o700, exist_ok=True)
-        info = os.lstat(path)
-        private = stat.S_ISDIR(info.st_mode) and not info.st_mode & 0o077
-        if hasattr(os, "getuid"):
-            private = private and info.st_uid == os.getuid()
-    except OSError:
-        private = False
-    return path if private else tempfile.mkdtemp(prefix="backlog-azure-devops-cache-")
-
+from backlog.ado import transport
 
 if not os.environ.get("AZURE_DEVOPS_CACHE_DIR"):
-    os.environ["AZURE_DEVOPS_CACHE_DIR"] = _sdk_cache_dir()
+    os.environ["AZURE_DEVOPS_CACHE_DIR"] = transport.sdk_cache_dir()
 
 # The SDK reads AZURE_DEVOPS_CACHE_DIR when it is imported, hence the late imports.
-from azure.devops._file_cache import RESOURCE_CACHE  # noqa: E402
+from azure.devops._models import ApiResourceLocation  # noqa: E402
+from azure.devops.client import Client as SdkClient  # noqa: E402
 from azure.devops.connection import Connection  # noqa: E402
-from azure.devops.v7_1.location.location_client import LocationClient  # noqa: E402
 from azure.devops.v7_1.work import models as work_models  # noqa: E402
 from azure.devops.v7_1.work_item_tracking import models as wit_models  # noqa: E402
-from msrest.exceptions import ClientRequestError  # noqa: E402
+from msrest.exceptions import (  # noqa: E402
+    ClientRequestError,
+    DeserializationError,
+    SerializationError,
+)
 from msrest.universal_http import ClientRequest  # noqa: E402
 from urllib3 import Retry  # noqa: E402
 
 from backlog.ado import retry  # noqa: E402
-from backlog.ado.errors import (  # noqa: E402
-    AuthError,
-    ConfigError,
-    ConnectionLostError,
-    HttpError,
-    ServerError,
-    ThrottledError,
-    auth_message,
-)
-from backlog.ado.results import (  # noqa: E402
-    Stats,
-    date_only,
-    node_dict,
-    number,
-    service_message,
-)
+from backlog.ado.errors import AdoError, ConnectionLostError, HttpError, ServerError  # noqa: E402
+from backlog.ado.results import Stats, date_only, node_dict  # noqa: E402
 
-READ_POSTS = ("/_apis/wit/wiql", "/_apis/wit/workitemsbatch")
 BATCH_API_VERSION = "7.1"
+OPERATIONS = Path(__file__).with_name("operations.json")
+EMPTY_GUID = "00000000-0000-0000-0000-000000000000"
+
+
+def _date_attributes(start: str | None, finish: str | None) -> dict[str, str | None]:
+    """Iteration dates as the spec types them (format: date-time), midnight UTC."""
+    return {
+        "startDate": f"{start}T00:00:00Z" if start else None,
+        "finishDate": f"{finish}T00:00:00Z" if finish else None,
+    }
 
 
 class _Connection(Connection):
-    """An SDK connection whose every client goes through ``harden``, location client included."""
+    """An SDK connection whose every client goes through ``harden``, with no discovery.
+
+    The SDK would first ask the organization for its resource areas and its route table
+    (OPTIONS /_apis, GET /_apis/ResourceAreas): neither is in the REST specification. On
+    dev.azure.com every area used here is served at the organization URL, and the routes
+    come from operations.json (see ``prefill_locations``).
+    """
 
     def __init__(self, base_url: str, creds: Any, harden: Callable[[Any], Any]) -> None:
         super().__init__(base_url=base_url, creds=creds)
@@ -89,24 +70,30 @@ class _Connection(Connection):
         return self._harden(super()._get_client_instance(client_class))
 
     def _get_resource_areas(self, force: bool = False) -> Any:
-        if self._resource_areas is None or force:
-            location = self._harden(LocationClient(self.base_url, self._creds))
-            cached = RESOURCE_CACHE.get(location.normalized_url)
-            if cached and not force:
-                self._resource_areas = location._base_deserialize.deserialize_data(
-                    cached, "[ResourceAreaInfo]"
-                )
-            else:
-                self._resource_areas = location.get_resource_areas() or []
-                RESOURCE_CACHE[location.normalized_url] = location._base_serialize.serialize_data(
-                    self._resource_areas, "[ResourceAreaInfo]"
-                )
-        return self._resource_areas
+        return []  # every client then uses the organization URL
 
-    def _get_deployment_resource_area_from_sps(self, resource_id: str) -> Any:
-        # The SDK would ask app.vssps.visualstudio.com; an organization URL that does not list
-        # the area itself is a configuration problem, not a reason to call another host.
-        raise ConfigError(f"{self.base_url} does not serve the API area {resource_id}")
+
+def _operation_locations() -> list[ApiResourceLocation]:
+    """The SDK's route table, built from operations.json (location id, area, resource, route)."""
+    found: dict[str, ApiResourceLocation] = {}
+    for op in json.loads(OPERATIONS.read_text(encoding="utf-8"))["operations"]:
+        if op.get("location_id") and op["location_id"] not in found:
+            found[op["location_id"]] = ApiResourceLocation(
+                id=op["location_id"],
+                area=op["area"],
+                resource_name=op["resource"],
+                route_template=op["route"],
+                resource_version=1,
+                min_version=1.0,
+                max_version=7.1,
+                released_version="7.1",
+            )
+    return list(found.values())
+
+
+def prefill_locations(org_url: str) -> None:
+    """Fill the SDK's location cache for ``org_url`` so it never sends OPTIONS /_apis."""
+    SdkClient._locations_cache[SdkClient._normalize_url(org_url)] = _operation_locations()
 
 
 class AdoClient:
@@ -127,6 +114,7 @@ class AdoClient:
         self.policy = policy or retry.RetryPolicy()
         self.timeout_s = timeout_s
         self.stats = Stats()
+        prefill_locations(self.org_url)
         self._connection = _Connection(self.org_url, creds, self._harden)
         self._team_context = work_models.TeamContext(project=project, team=team)
         self._clients: dict[str, Any] = {}
@@ -153,12 +141,8 @@ class AdoClient:
         return sdk_client
 
     def _transport(self, sdk_client: Any, request: Any, headers: Any, content: Any, config: Any):
-        path = urlsplit(request.url).path
-        operation = f"{request.method} {path}"
-        self.stats.count(
-            request.method not in ("GET", "OPTIONS", "HEAD")
-            and not path.lower().endswith(READ_POSTS)
-        )
+        operation, headers, write = transport.prepare(request, headers)
+        self.stats.count(write)
         try:
             response = sdk_client._client.send(
                 request=request, headers=headers, content=content, **config
@@ -166,21 +150,11 @@ class AdoClient:
         except ClientRequestError as error:
             # The message of the underlying error names the URL only; no header is included.
             raise ConnectionLostError(f"{operation}: no answer from Azure DevOps") from error
-        status = response.status_code
-        if status in (429, 503):
-            raise ThrottledError(operation, status, number(response.headers.get("Retry-After")))
-        message, type_key = service_message(response)
-        if status in (401, 403):
-            raise AuthError(auth_message(operation, status, message))
-        if status >= 500:
-            raise ServerError(operation, status, message)
-        if status >= 300:
-            raise HttpError(operation, status, message, type_key)
-        self.policy.pace(response.headers)
+        transport.check(operation, response, self.policy)
         return response
 
     def connect(self) -> None:
-        """Fetch the location tables once, before requests go out in parallel."""
+        """Build the SDK clients once, before requests go out in parallel."""
         self._client("wit")
         self._client("work")
 
@@ -214,7 +188,11 @@ class AdoClient:
         """Call an SDK method with retries; ``idempotent=None`` marks a read."""
 
         def run() -> Any:
-            return getattr(self._client(kind), method)(*args, **kwargs)
+            try:
+                return getattr(self._client(kind), method)(*args, **kwargs)
+            except (DeserializationError, SerializationError) as error:
+                # An answer (or a body) the SDK's models cannot map: an error, not a traceback.
+                raise AdoError(f"{what}: unexpected data from Azure DevOps: {error}") from None
 
         return retry.call(run, policy=self.policy, idempotent=idempotent is not False, what=what)
 
@@ -271,7 +249,7 @@ class AdoClient:
         found: list[dict[str, Any]] = []
         for start in range(0, len(ids), 200):
             request = wit_models.WorkItemBatchGetRequest(
-                ids=ids[start : start + 200], expand="Relations", error_policy="Omit"
+                ids=ids[start : start + 200], expand="relations", error_policy="omit"
             )
             items = self._call(
                 "read work items", "wit", "get_work_items_batch", request, self.project
@@ -298,7 +276,11 @@ class AdoClient:
         def send(method: str) -> Any:
             request = ClientRequest(method=method, url=wit._client.format_url("_apis/wit/$batch"))
             request.format_parameters({"api-version": BATCH_API_VERSION})
-            headers = {"Content-Type": "application/json", "Accept": "application/json"}
+            headers = {
+                "Content-Type": "application/json",
+                "Accept": "application/json",
+                "X-TFS-FedAuthRedirect": "Suppress",  # a failing credential gets 401, not HTML
+            }
             return wit._send_request(request, headers=headers, content=requests)
 
         def send_patch_or_post() -> Any:
@@ -312,7 +294,13 @@ class AdoClient:
         response = retry.call(
             send_patch_or_post, policy=self.policy, idempotent=False, what="write work items"
         )
-        return list(response.json().get("value") or [])
+        try:
+            answer = response.json()
+        except ValueError:
+            raise ServerError("PATCH _apis/wit/$batch", response.status_code, "not JSON") from None
+        if not isinstance(answer, dict):
+            raise ServerError("PATCH _apis/wit/$batch", response.status_code, "unexpected answer")
+        return list(answer.get("value") or [])
 
     # -- iterations and team settings ----------------------------------------------------------
     def team_iterations(self) -> list[dict[str, Any]]:
@@ -338,7 +326,7 @@ class AdoClient:
                 "wit",
                 "get_classification_node",
                 self.project,
-                "Iterations",
+                "iterations",  # the spec's TreeStructureGroup enum value
                 path=path or None,
                 depth=depth,
             )
@@ -351,7 +339,7 @@ class AdoClient:
     def create_iteration_node(
         self, parent_path: str, name: str, start: str | None, finish: str | None
     ) -> dict[str, Any]:
-        attributes = {"startDate": start, "finishDate": finish} if start else None
+        attributes = _date_attributes(start, finish) if start else None
         body = wit_models.WorkItemClassificationNode(name=name, attributes=attributes)
         node = self._call(
             f"create iteration {name}",
@@ -359,23 +347,21 @@ class AdoClient:
             "create_or_update_classification_node",
             body,
             self.project,
-            "Iterations",
+            "iterations",  # the spec's TreeStructureGroup enum value
             path=parent_path or None,
             idempotent=False,
         )
         return node_dict(node)
 
     def update_iteration_dates(self, path: str, start: str, finish: str) -> dict[str, Any]:
-        body = wit_models.WorkItemClassificationNode(
-            attributes={"startDate": start, "finishDate": finish}
-        )
+        body = wit_models.WorkItemClassificationNode(attributes=_date_attributes(start, finish))
         node = self._call(
             f"update iteration {path}",
             "wit",
             "update_classification_node",
             body,
             self.project,
-            "Iterations",
+            "iterations",  # the spec's TreeStructureGroup enum value
             path=path,
             idempotent=True,
         )
@@ -396,7 +382,8 @@ class AdoClient:
     def backlog_iteration_id(self) -> str | None:
         settings = self._call("read team settings", "work", "get_team_settings", self._team_context)
         backlog = settings.backlog_iteration
-        return backlog.id if backlog and backlog.id else None
+        # A team without one gets the empty GUID from the service, not a missing object.
+        return backlog.id if backlog and backlog.id and backlog.id != EMPTY_GUID else None
 
     def set_backlog_iteration(self, identifier: str) -> None:
         patch = work_models.TeamSettingsPatch(backlog_iteration=identifier)

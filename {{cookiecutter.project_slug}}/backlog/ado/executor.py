@@ -20,7 +20,9 @@ from backlog.diff import ChangeSet, IterationChange, QueryChange
 from backlog.model import Plan
 
 ATTEMPTS = 4
-NO_BACKLOG_ITERATION = "TF400497"
+# What the service says when a team has no backlog iteration (the az CLI matches the second),
+# and TF400497, its answer for a backlog iteration path that is no longer valid.
+NO_BACKLOG_ITERATION = ("rootIterationId", "TF400497")
 
 
 @dataclass
@@ -158,11 +160,15 @@ class Executor:
         try:
             self.client.subscribe_iteration(identifier)
         except HttpError as error:
-            if NO_BACKLOG_ITERATION not in error.service_message:
+            known = any(text in error.service_message for text in NO_BACKLOG_ITERATION)
+            if error.status != 400 and not known:
                 raise
             # A team without a backlog iteration cannot take sprints: give it the iteration
-            # root (what the web UI proposes), then subscribe.
-            if self.client.backlog_iteration_id() is None:
+            # root (what the web UI proposes), then subscribe. Any other 400 is the caller's.
+            if self.client.backlog_iteration_id() is not None:
+                if not known:
+                    raise
+            else:
                 root = self.client.iteration_node("", depth=0)
                 if root is None:
                     raise

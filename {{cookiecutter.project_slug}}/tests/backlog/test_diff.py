@@ -239,3 +239,21 @@ def test_a_copied_card_with_the_same_key_is_left_alone_with_a_warning():
     changes = compute(plan, dataclasses.replace(snapshot, duplicates=(copy,)))
     assert changes.writes() == 0
     assert any("#99" in w for w in changes.warnings)
+
+
+def test_wiql_the_service_rewrote_on_save_reads_as_unchanged():
+    # The forms the REST reference's examples show for a saved query.
+    sent = (
+        "SELECT [System.Id], [System.Title] FROM WorkItemLinks WHERE "
+        "[Target].[System.IterationPath] = @CurrentIteration('[P]\\P Team') "
+        "AND [System.Tags] CONTAINS 'ML Key' MODE (Recursive)"
+    )
+    saved = (
+        "select [System.Id],[System.Title] from WorkItemLinks where "
+        "[Target].[System.IterationPath] = @currentIteration('[P]\\P Team "
+        "<id:8d5f4ab2-7a4e-4a6d-9a3c-2f0a1b9f1e11>') and [System.Tags] contains 'ML Key' "
+        "mode(Recursive)"
+    )
+    assert diff.canonical_wiql(saved) == diff.canonical_wiql(sent)
+    # A literal's case and spaces still count: that is a different query.
+    assert diff.canonical_wiql(sent.replace("'ML Key'", "'ml key'")) != diff.canonical_wiql(sent)

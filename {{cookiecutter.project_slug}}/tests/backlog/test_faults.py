@@ -62,6 +62,46 @@ def test_a_batch_whose_answer_was_lost_is_reconciled_not_resent(plan, clean_boar
         assert dump(ado.org.project) == clean_board
 
 
+def test_a_503_without_retry_after_after_the_batch_was_applied_creates_no_duplicates(
+    plan, clean_board
+):
+    with FakeAdo("agile") as ado:
+        ado.set_faults(Faults(on_op={"wit.batch": ["503-applied"]}))
+        run = apply(ado, plan)
+        assert run.code == 0, run.out + run.err
+        batches = [r for r in ado.requests if r.op == "wit.batch"]
+        assert [r.status for r in batches] == [503]  # reconciled by key, never resent
+        assert keys_are_unique(ado)
+        assert dump(ado.org.project) == clean_board
+
+
+def test_a_sign_in_page_instead_of_the_batch_answer_exits_3_without_a_traceback(plan):
+    with FakeAdo("agile") as ado:
+        ado.set_faults(Faults(on_op={"wit.batch": ["203"]}))
+        run = apply(ado, plan)
+        assert run.code == 3, run.out + run.err
+        assert "Traceback" not in run.out + run.err
+        batch = next(r for r in ado.requests if r.op == "wit.batch")
+        assert batch.headers.get("X-TFS-FedAuthRedirect") == "Suppress"
+
+
+def test_a_batch_sent_without_suppress_would_get_a_sign_in_page(plan, clean_board):
+    with FakeAdo("agile") as ado:  # what a failing credential gets when it does not ask
+        ado.set_faults(Faults(on_op={"wit.batch": ["203-unless-suppressed"]}))
+        run = apply(ado, plan)
+        assert run.code == 0, run.out + run.err
+        assert dump(ado.org.project) == clean_board
+
+
+def test_an_answer_the_sdk_cannot_read_is_an_error_not_a_traceback(plan):
+    with FakeAdo("agile") as ado:
+        ado.set_faults(Faults(on_op={"work.team_iterations": ["bad-date"]}))
+        run = apply(ado, plan)
+        assert run.code != 0
+        assert "Traceback" not in run.out + run.err
+        assert "unexpected data" in run.err, run.err
+
+
 def test_lost_answers_to_sprint_and_query_creation_create_nothing_twice(plan, clean_board):
     with FakeAdo("agile") as ado:
         faults = {

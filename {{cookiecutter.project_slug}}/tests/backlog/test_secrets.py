@@ -84,13 +84,13 @@ def test_the_pat_is_read_from_the_environment_only_and_described_without_its_val
 
 
 def test_the_sdk_cache_is_reused_only_when_private_to_this_user(tmp_path, monkeypatch):
-    from backlog.ado import client
+    from backlog.ado import transport
 
-    monkeypatch.setattr(client.tempfile, "gettempdir", lambda: str(tmp_path))
-    monkeypatch.setattr(client.getpass, "getuser", lambda: "ana")
+    monkeypatch.setattr(transport.tempfile, "gettempdir", lambda: str(tmp_path))
+    monkeypatch.setattr(transport.getpass, "getuser", lambda: "ana")
     stable = tmp_path / "backlog-azure-devops-cache-ana"
-    assert client._sdk_cache_dir() == str(stable)  # created private, then reused
+    assert transport.sdk_cache_dir() == str(stable)  # created private, then reused
     assert stable.stat().st_mode & 0o077 == 0
     stable.chmod(0o777)  # others could plant the URLs credentials are sent to
-    elsewhere = client._sdk_cache_dir()
+    elsewhere = transport.sdk_cache_dir()
     assert elsewhere != str(stable) and Path(elsewhere).stat().st_mode & 0o077 == 0

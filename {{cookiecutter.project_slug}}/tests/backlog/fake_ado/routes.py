@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
+import uuid
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote
@@ -12,11 +14,6 @@ from tests.backlog.fake_ado.processes import ALL_FIELDS, LINK_FIELDS, SYSTEM
 from tests.backlog.fake_ado.state import Node, Project, Query, ServiceError
 from tests.backlog.fake_ado.workitems import run_batch
 
-AREAS = {
-    "core": "79134c72-4a58-4b42-976c-04e7115f32bf",
-    "wit": "5264459e-e5e0-4bd8-b118-0985e68a4ec5",
-    "work": "1d4f49f9-02b9-4e26-b826-2cdb6195f2a9",
-}
 NO_PARENT = "00000000-0000-0000-0000-000000000000"
 
 
@@ -41,10 +38,7 @@ def _node_json(project: Project, node: Node, depth: int, base: str) -> dict[str,
         "url": f"{base}/{project.id}/_apis/wit/classificationNodes/Iterations/" + "/".join(trail),
     }
     if node.start:
-        data["attributes"] = {
-            "startDate": f"{node.start}T00:00:00Z",
-            "finishDate": f"{node.finish}T00:00:00Z",
-        }
+        data["attributes"] = {"startDate": node.start_sent, "finishDate": node.finish_sent}
     if depth > 0 and node.children:
         data["children"] = [_node_json(project, c, depth - 1, base) for c in node.children]
     return data
@@ -59,9 +53,7 @@ def _team_iteration(project: Project, node: Node, base: str) -> dict[str, Any]:
         frame = "past"
     attributes: dict[str, Any] = {"startDate": None, "finishDate": None, "timeFrame": frame}
     if node.start:
-        attributes.update(
-            startDate=f"{node.start}T00:00:00Z", finishDate=f"{node.finish}T00:00:00Z"
-        )
+        attributes.update(startDate=node.start_sent, finishDate=node.finish_sent)
     return {
         "id": node.identifier,
         "name": node.name,
@@ -87,6 +79,22 @@ def _query_json(project: Project, query: Query, depth: int, expand: str) -> dict
     return data
 
 
+def saved_wiql(text: str) -> str:
+    """WIQL the way the service stores it: keywords lower-case, no space after a comma,
+    ``mode(...)``, and ``@currentIteration('[P]\\T <id:GUID>')`` (the team's id appended)."""
+    parts = re.split(r"('(?:[^']|'')*'|\[[^\]]*\])", text)
+    out = []
+    for i, part in enumerate(parts):
+        if i % 2 == 0:
+            part = re.sub(r",\s+", ",", part.lower())
+            part = re.sub(r"\bmode\s+\(", "mode(", part)
+            part = part.replace("@currentiteration", "@currentIteration")
+        elif part.startswith("'") and out and out[-1].rstrip().endswith("@currentIteration("):
+            part = f"{part[:-1]} <id:{uuid.uuid5(uuid.NAMESPACE_URL, part)}>'"
+        out.append(part)
+    return "".join(out)
+
+
 def _collection(values: list[Any]) -> dict[str, Any]:
     return {"count": len(values), "value": values}
 
@@ -95,12 +103,6 @@ def handle(org: Any, req: Request) -> tuple[int, Any]:
     name = req.op["name"]
     project = org.project
     p, q, body, base = req.params, req.query, req.body, req.base_url
-    if name == "location.options":
-        return 200, _collection(org.locations())
-    if name == "location.resource_areas":
-        return 200, _collection(
-            [{"id": i, "name": a, "locationUrl": base + "/"} for a, i in AREAS.items()]
-        )
     if "project" in p and p["project"].lower() not in (project.name.lower(), project.id):
         raise ServiceError(
             404,
@@ -184,12 +186,11 @@ def handle(org: Any, req: Request) -> tuple[int, Any]:
         nodes = [project.node_by_identifier(i) for i in team.subscribed]
         return 200, _collection([_team_iteration(project, n, base) for n in nodes if n])
     if name == "work.team_iteration_add":
-        if team.backlog_iteration is None:
+        if team.backlog_iteration is None:  # the real service's answer (az CLI matches it)
             raise ServiceError(
                 400,
-                "TF400497: The backlog iteration path for the team is not "
-                "set: set it before selecting iterations.",
-                "BacklogIterationNotSetException",
+                "The guid specified for parameter rootIterationId must not be Guid.Empty.",
+                "ArgumentException",
             )
         node = project.node_by_identifier(str((body or {}).get("id", "")))
         if node is None:
@@ -203,6 +204,8 @@ def handle(org: Any, req: Request) -> tuple[int, Any]:
         if team.backlog_iteration:
             node = project.node_by_identifier(team.backlog_iteration)
             data["backlogIteration"] = {"id": node.identifier, "name": node.name, "path": ""}
+        else:  # the real service sends the empty GUID, not "no object"
+            data["backlogIteration"] = {"id": NO_PARENT, "name": None, "path": None}
         return 200, data
     if name == "work.team_settings_update":
         identifier = (body or {}).get("backlogIteration")
@@ -275,8 +278,10 @@ def _work_items_batch(project: Project, body: dict[str, Any], base: str) -> dict
 
 
 def _node_op(project, name, p, q, body, base) -> tuple[int, Any]:
-    if p["structureGroup"].lower() != "iterations":
-        raise ServiceError(400, "only the Iterations tree is modelled by the local server")
+    if p["structureGroup"] not in ("areas", "iterations"):  # the spec's enum, exactly
+        raise ServiceError(400, f"VS403400: structureGroup {p['structureGroup']} is not valid.")
+    if p["structureGroup"] != "iterations":
+        raise ServiceError(400, "only the iterations tree is modelled by the local server")
     path = unquote(p.get("path") or "")
     if name == "wit.node_get":
         return 200, _node_json(project, project.node(path), int(q.get("$depth", 0)), base)
@@ -317,13 +322,13 @@ def _query_op(project, name, p, q, body) -> tuple[int, Any]:
         folder = bool(body.get("isFolder"))
         if not folder and not wiql:
             raise ServiceError(400, "TF237097: A query needs its wiql.")
-        query = Query(query_name, wiql=None if folder else str(wiql))
+        query = Query(query_name, wiql=None if folder else saved_wiql(str(wiql)))
         target.children.append(query)
         return 201, _query_json(project, query, 0, "wiql")
     if wiql is not None:
         if target.wiql is None:
             raise ServiceError(400, "TF237102: A folder has no wiql.")
-        target.wiql = str(wiql)
+        target.wiql = saved_wiql(str(wiql))
     return 200, _query_json(project, target, 0, "wiql")
 
 

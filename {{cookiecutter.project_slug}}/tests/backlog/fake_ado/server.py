@@ -37,7 +37,10 @@ class Faults:
 
     latency_s: float = 0.0
     # "429"/"503": refused, not applied; "drop": applied, connection closed without an answer;
-    # "500": applied, then answered with an error.
+    # "500": applied, then answered with an error; "503-applied": applied, then answered 503
+    # WITHOUT Retry-After (a gateway timing out on a large request); "203": not applied, a
+    # sign-in page instead of the answer (a credential that stopped working, no Suppress);
+    # "bad-date": a 200 whose dates the SDK's models cannot read.
     scripted: dict[int, str] = field(default_factory=dict)  # request number -> fault
     retry_after: str = "0"
     random_rate: float = 0.0  # chance per request of a random 429 / 503 / drop / 500
@@ -88,24 +91,6 @@ class Organization:
 
     def next_id(self) -> int:
         return next(self.ids)
-
-    def locations(self) -> list[dict[str, Any]]:
-        seen: dict[str, dict[str, Any]] = {}
-        for op in self.operations:
-            if op.get("location_id") and op["location_id"] not in seen:
-                version = op["api_version"] or "7.1"
-                preview = re.search(r"preview\.(\d+)", version)
-                seen[op["location_id"]] = {
-                    "id": op["location_id"],
-                    "area": op["area"],
-                    "resourceName": op["resource"],
-                    "routeTemplate": op["route"],
-                    "minVersion": "1.0",
-                    "maxVersion": "7.1",
-                    "releasedVersion": "7.0",
-                    "resourceVersion": int(preview[1]) if preview else 1,
-                }
-        return list(seen.values())
 
     def authorized(self, header: str) -> bool:
         if header.startswith("Basic "):
@@ -179,9 +164,9 @@ class Handler(BaseHTTPRequestHandler):
         except ValueError:
             body = "<invalid json>"
         query = dict(parse_qsl(url.query, keep_blank_values=True))
-        accept = self.headers.get("Accept", "")
-        found = re.search(r"api-version=([\w.\-]+)", accept)
-        api_version = query.get("api-version") or (found[1] if found else None)
+        suppressed = self.headers.get("X-TFS-FedAuthRedirect", "").lower() == "suppress"
+        # The spec declares api-version "in: query, required": the Accept header does not count.
+        api_version = query.get("api-version")
         faults = org.faults
         if faults.latency_s:
             time.sleep(faults.latency_s)
@@ -215,6 +200,20 @@ class Handler(BaseHTTPRequestHandler):
             if fault == "dead":
                 self._drop()
                 return
+            if fault == "203" or (fault == "203-unless-suppressed" and not suppressed):
+                record.status = 203
+                page = b"<html><body>Sign in to your account</body></html>"
+                self.send_response(203)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.send_header("Content-Length", str(len(page)))
+                self.end_headers()
+                self.wfile.write(page)
+                return
+            if fault == "bad-date":
+                record.status = 200
+                value = [{"id": "x", "name": "Sprint 1", "attributes": {"startDate": "soon"}}]
+                self._send(200, {"count": 1, "value": value})
+                return
             if op and op["name"] == "wit.batch" and faults.edits_before_batch > 0:
                 faults.edits_before_batch -= 1
                 for item in org.project.items.values():  # a person saved each item meanwhile
@@ -230,6 +229,10 @@ class Handler(BaseHTTPRequestHandler):
                 record.status = 500
                 self._send(500, {"message": "VS402000: An unexpected error occurred."})
                 return
+            if fault == "503-applied":  # applied, then a gateway gives up: no Retry-After
+                record.status = 503
+                self._send(503, {"message": "The service is unavailable."})
+                return
             headers = {}
             if faults.rate_limit_remaining is not None:
                 headers["X-RateLimit-Remaining"] = f"{faults.rate_limit_remaining:g}"
@@ -244,8 +247,7 @@ class Handler(BaseHTTPRequestHandler):
         queued = faults.on_op.get(op["name"]) if op else None
         if queued:
             return queued.pop(0)
-        random_ok = faults.random_rate and op and op["name"] != "location.options"
-        if random_ok and org.rng.random() < faults.random_rate:
+        if faults.random_rate and op and org.rng.random() < faults.random_rate:
             return org.rng.choice(["429", "503", "drop", "500"])
         return ""
 
@@ -257,8 +259,11 @@ class Handler(BaseHTTPRequestHandler):
             return 400, {"message": f"The local server does not know {self.command} {record.path}"}
         if op["api_version"] and api_version != op["api_version"]:
             org.violations.append(
-                f"{op['name']}: api-version {api_version} (expected {op['api_version']})"
+                f"{op['name']}: api-version {api_version} in the query string "
+                f"(expected {op['api_version']})"
             )
+            if api_version is None:
+                return 400, {"message": "VS403001: The api-version query parameter is required."}
             return 400, {"message": f"VS403002: api-version {api_version} is not supported."}
         if op["name"] in org.faults.forbidden:
             return 403, {

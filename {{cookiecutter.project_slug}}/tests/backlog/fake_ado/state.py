@@ -44,6 +44,9 @@ class Node:
     id: int = 0
     start: str | None = None
     finish: str | None = None
+    # The attribute strings exactly as sent: a spec-faithful server echoes them back.
+    start_sent: str | None = None
+    finish_sent: str | None = None
     children: list[Node] = field(default_factory=list)
 
     def child(self, name: str) -> Node | None:
@@ -156,14 +159,17 @@ class Project:
             raise ServiceError(400, "VS402393: Set both the start and the finish date, or none.")
         if start is None:
             return
-        try:
-            s = dt.date.fromisoformat(str(start)[:10])
-            f = dt.date.fromisoformat(str(finish)[:10])
+        try:  # the spec types them format: date-time: a date alone is not accepted
+            if "T" not in str(start) or "T" not in str(finish):
+                raise ValueError(f"{start} / {finish} is not a date-time")
+            s = dt.datetime.fromisoformat(str(start).replace("Z", "+00:00")).date()
+            f = dt.datetime.fromisoformat(str(finish).replace("Z", "+00:00")).date()
         except ValueError as error:
             raise ServiceError(400, f"VS402394: Invalid date: {error}") from None
         if f < s:
             raise ServiceError(400, "VS402392: The finish date must be after the start date.")
         node.start, node.finish = s.isoformat(), f.isoformat()
+        node.start_sent, node.finish_sent = str(start), str(finish)
 
     def iteration_path_exists(self, value: str) -> bool:
         parts = [p for p in str(value).split("\\") if p]
