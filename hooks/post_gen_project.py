@@ -8,6 +8,7 @@ rendered into this file: credentials come from the environment at run time.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import sys
@@ -55,6 +56,13 @@ def main() -> int:
     if ORG_URL == PLACEHOLDER_ORG:
         print(f"Backlog not created: set azure_devops.organization_url in project.yml, then {APPLY}")
         return 0
+    if importlib.util.find_spec("azure.devops") is None:
+        print(
+            "Backlog not created: cookiecutter's Python lacks the Azure DevOps client. Bake with "
+            "`pip install cookiecutter azure-devops azure-identity requests tenacity rich`, "
+            f"or later run: pip install -e '.[backlog]' && {APPLY}"
+        )
+        return 0
     if not os.environ.get("AZURE_DEVOPS_EXT_PAT"):
         print("No AZURE_DEVOPS_EXT_PAT set: trying your Azure login (az login) instead.")
     code = run_backlog("apply", "--yes")
@@ -64,4 +72,5 @@ def main() -> int:
 
 
 if __name__ == "__main__":
+    Path(sys.argv[0]).unlink(missing_ok=True)  # cookiecutter leaves rendered hooks behind
     sys.exit(main())

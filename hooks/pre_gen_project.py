@@ -190,22 +190,29 @@ def problems(answers, naming):
     return found
 
 
-def shown(value):
+def shown(field, value, naming):
+    """The value as it may be printed: a URL never shows credentials typed into it."""
+    if field == "ado_org_url":
+        value = naming.mask_url(value)
     text = repr(value)
     return text if len(text) <= 80 else text[:77] + "..."
 
 
 def main():
-    found = problems(ANSWERS, load_naming_rules())
+    naming = load_naming_rules()
+    found = problems(ANSWERS, naming)
     if not found:
         return 0
     field, value, rule = found[0]
     more = ""
     if len(found) > 1:
         more = f" (also invalid: {', '.join(f for f, _, _ in found[1:])})"
-    print(f"error: {field}={shown(value)}: {rule}{more}", file=sys.stderr)
+    print(f"error: {field}={shown(field, value, naming)}: {rule}{more}", file=sys.stderr)
     return 1
 
 
 if __name__ == "__main__":
+    # Cookiecutter leaves its rendered copy of this hook (every answer in it) in the temp
+    # folder; remove it so nothing typed by mistake stays on disk.
+    Path(sys.argv[0]).unlink(missing_ok=True)
     sys.exit(main())

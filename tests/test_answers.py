@@ -82,9 +82,21 @@ def test_invalid_answer_stops_the_bake_with_one_clear_line(
     assert line.startswith(f"error: {field}="), line
     assert rule in line, line
     value = {**overrides}.get(field)
-    if isinstance(value, str):
+    if isinstance(value, str) and "secret" not in value:
         assert repr(value)[:40] in line or value[:20] in line, line
     assert list(tmp_path.iterdir()) == [], "a failed bake must leave nothing behind"
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["https://me:secret-pat@dev.azure.com/contoso/x", "https://dev.azure.com/contoso?pat=secret-pat"],
+)
+def test_an_invalid_org_url_is_reported_without_the_credentials_in_it(tmp_path, capfd, url):
+    with pytest.raises(FailedHookException):
+        bake_into(tmp_path, ado_org_url=url)
+    err = capfd.readouterr().err
+    assert "error: ado_org_url='https://***@dev.azure.com" in err or "?***" in err, err
+    assert "secret-pat" not in err
 
 
 def test_at_least_twenty_five_invalid_answers_are_covered():

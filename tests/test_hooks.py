@@ -104,6 +104,23 @@ def test_post_gen_applies_when_asked_and_keeps_the_project_when_boards_fail(
     assert "Retry: python -m backlog apply" in capsys.readouterr().out
 
 
+def test_post_gen_explains_what_to_install_when_the_azure_client_is_missing(
+    monkeypatch, tmp_path, capsys
+):
+    recorder = Recorder()
+    hook = post_gen(
+        monkeypatch,
+        tmp_path,
+        recorder,
+        create_backlog_now="yes",
+        ado_org_url="https://dev.azure.com/contoso",
+    )
+    monkeypatch.setattr(hook.importlib.util, "find_spec", lambda name: None)
+    assert hook.main() == 0
+    assert [call[0] for call in recorder.calls] == ["export"], "no apply without the client"
+    assert "pip install cookiecutter azure-devops azure-identity" in capsys.readouterr().out
+
+
 def test_post_gen_survives_a_missing_backlog_tool(monkeypatch, tmp_path):
     """run_backlog turns an import failure into an exit code instead of an exception."""
     hook = load_hook("post_gen_project", answers())
@@ -142,9 +159,9 @@ def test_no_secret_reaches_a_baked_file_or_a_rendered_hook(tmp_path):
     assert result.returncode == 0, result.stderr[-2000:]
     assert pat not in result.stdout + result.stderr
     written = [p for p in tmp_path.rglob("*") if p.is_file()]
-    assert any(p.name.startswith("tmp") and p.suffix == ".py" for p in written), (
-        "the rendered hooks should be in TMPDIR for this scan to mean anything"
-    )
+    rendered_hooks = [p for p in scratch.glob("tmp*.py")]
+    assert rendered_hooks == [], "each hook removes its rendered copy from the temp folder"
+    assert any(p.name == "project.yml" for p in written), "the scan must see the baked files"
     leaked = [p for p in written if pat.encode() in p.read_bytes()]
     assert leaked == []
 

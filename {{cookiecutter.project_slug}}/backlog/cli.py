@@ -15,7 +15,6 @@ import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 from backlog import naming
 from backlog.config import PLACEHOLDER_ORG_URL, ConfigError, ProjectConfig, load_config
@@ -240,12 +239,8 @@ def _check(what: str, choice: _Choice, rule) -> None:
 
 
 def _shown(value: str) -> str:
-    """``value`` safe to print: a URL's user-info part (it may hold a token) is masked."""
-    parts = urlsplit(value)
-    if "@" in parts.netloc:
-        host = parts.netloc.rsplit("@", 1)[1]
-        return urlunsplit((parts.scheme, f"***@{host}", parts.path, "", ""))
-    return value
+    """``value`` safe to print (see ``naming.mask_url``)."""
+    return naming.mask_url(value)
 
 
 def _confirm_prune() -> bool:

@@ -11,7 +11,7 @@ that states the rule that was broken (the caller adds the field name and the val
 from __future__ import annotations
 
 import re
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 # Names Windows and IIS reserve, which Azure DevOps refuses for projects and classification nodes.
 RESERVED_NAMES = frozenset(
@@ -159,3 +159,23 @@ def check_org_url(value: str) -> str | None:
             "e.g. https://server/tfs/DefaultCollection"
         )
     return None
+
+
+def mask_url(value: str) -> str:
+    """``value`` safe to print: credentials in a URL's user-info, query or fragment (where a
+    token typed by mistake would sit) are replaced by ``***``; anything else is unchanged."""
+    parts = urlsplit(value)
+    if not parts.scheme or not parts.netloc:
+        return value
+    netloc = parts.netloc
+    if "@" in netloc:
+        netloc = "***@" + netloc.rsplit("@", 1)[1]
+    return urlunsplit(
+        (
+            parts.scheme,
+            netloc,
+            parts.path,
+            "***" if parts.query else "",
+            "***" if parts.fragment else "",
+        )
+    )
