@@ -50,8 +50,10 @@ def main() -> None:
     print(f"runs per variant:            {args.runs}")
     print(f"median bake (hooks on):      {with_hooks:.3f} s, {files} files written")
     print(f"median bake (hooks off):     {without_hooks:.3f} s, {files_plain} files written")
-    print(f"hooks overhead:              {with_hooks - without_hooks:+.3f} s "
-          f"(ratio {with_hooks / without_hooks:.2f}x)")
+    print(
+        f"hooks overhead:              {with_hooks - without_hooks:+.3f} s "
+        f"(ratio {with_hooks / without_hooks:.2f}x)"
+    )
 
 
 if __name__ == "__main__":

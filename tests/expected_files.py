@@ -39,6 +39,7 @@ COMMON = frozenset(
         "backlog/ado/reader.py",
         "backlog/ado/results.py",
         "backlog/ado/retry.py",
+        "backlog/ado/transport.py",
         "backlog/apply.py",
         "backlog/backlog.yml",
         "backlog/cli.py",

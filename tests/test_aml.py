@@ -109,6 +109,7 @@ def test_the_projects_own_definition_tests_pass(bake, run_in, answers):
     result = run_in(project, "python", "-m", "pytest", "-q", "-p", "no:cacheprovider", *tests)
 
     assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
+    assert re.search(r"\b\d+ passed\b", result.stdout), "an all-skipped run proves nothing"
 
 
 def test_names_come_from_the_answers_and_no_sample_name_leaks(bake_fresh, tmp_path):

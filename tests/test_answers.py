@@ -69,9 +69,7 @@ CASE_IDS = [f"{n:02d}-{field}" for n, (_, field, _) in enumerate(INVALID_ANSWERS
 
 
 @pytest.mark.parametrize(("overrides", "field", "rule"), INVALID_ANSWERS, ids=CASE_IDS)
-def test_invalid_answer_stops_the_bake_with_one_clear_line(
-    tmp_path, capfd, overrides, field, rule
-):
+def test_invalid_answer_stops_the_bake_with_one_clear_line(tmp_path, capfd, overrides, field, rule):
     """The bake fails, stderr has exactly one line naming field, value and rule, and no project
     folder (not even an empty one) is left behind."""
     with pytest.raises(FailedHookException):
@@ -89,7 +87,10 @@ def test_invalid_answer_stops_the_bake_with_one_clear_line(
 
 @pytest.mark.parametrize(
     "url",
-    ["https://me:secret-pat@dev.azure.com/contoso/x", "https://dev.azure.com/contoso?pat=secret-pat"],
+    [
+        "https://me:secret-pat@dev.azure.com/contoso/x",
+        "https://dev.azure.com/contoso?pat=secret-pat",
+    ],
 )
 def test_an_invalid_org_url_is_reported_without_the_credentials_in_it(tmp_path, capfd, url):
     with pytest.raises(FailedHookException):
@@ -128,7 +129,7 @@ def hostile_project(tmp_path_factory) -> Path:
     return bake_into(
         tmp_path_factory.mktemp("hostile"),
         description=raw,
-        author_name="{% raw %}O'Brien \"Data\" \\ Team{% endraw %}",
+        author_name='{% raw %}O\'Brien "Data" \\ Team{% endraw %}',
         project_name="Churn & <Retention> Model",
         ado_project="Churn Retention",
     )
@@ -138,7 +139,7 @@ def test_hostile_text_bakes_into_valid_toml(hostile_project):
     meta = tomllib.loads((hostile_project / "pyproject.toml").read_text())["project"]
     assert "\n" not in meta["description"], "a package summary must be one line"
     assert 'He said "ship it" \\ C:\\temp\\new' in meta["description"]
-    assert meta["authors"][0]["name"] == "O'Brien \"Data\" \\ Team"
+    assert meta["authors"][0]["name"] == 'O\'Brien "Data" \\ Team'
 
 
 def test_hostile_text_bakes_into_valid_yaml_kept_verbatim(hostile_project):

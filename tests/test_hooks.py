@@ -181,9 +181,21 @@ def test_readme_bake_command_works_from_the_template_folder(tmp_path):
     """`python3 -m cookiecutter . --no-input`, run inside the template as the README says:
     the relative template path must not break the hooks."""
     result = subprocess.run(
-        [sys.executable, "-m", "cookiecutter", ".", "--no-input", "-o", str(tmp_path),
-         "aml_endpoint_name=penguin-readme-ab12"],
-        cwd=TEMPLATE, capture_output=True, text=True, timeout=600, stdin=subprocess.DEVNULL,
+        [
+            sys.executable,
+            "-m",
+            "cookiecutter",
+            ".",
+            "--no-input",
+            "-o",
+            str(tmp_path),
+            "aml_endpoint_name=penguin-readme-ab12",
+        ],
+        cwd=TEMPLATE,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        stdin=subprocess.DEVNULL,
     )
     assert result.returncode == 0, result.stderr[-2000:]
     assert (tmp_path / "penguin-species-classifier" / "project.yml").is_file()

@@ -14,11 +14,27 @@ QUESTIONS = [key for key in CONFIG if not key.startswith("_")]
 
 def test_the_questions_the_issue_asks_for_are_there():
     required = {
-        "project_name", "project_slug", "package_name", "description", "author_name",
-        "python_version", "ado_org_url", "ado_project", "ado_team", "sprint_length_weeks",
-        "sprint_count", "first_sprint_start", "team_members", "azure_subscription_id",
-        "azure_resource_group", "aml_workspace", "aml_compute_name", "aml_vm_size",
-        "include_ab_testing", "deployment", "create_backlog_now",
+        "project_name",
+        "project_slug",
+        "package_name",
+        "description",
+        "author_name",
+        "python_version",
+        "ado_org_url",
+        "ado_project",
+        "ado_team",
+        "sprint_length_weeks",
+        "sprint_count",
+        "first_sprint_start",
+        "team_members",
+        "azure_subscription_id",
+        "azure_resource_group",
+        "aml_workspace",
+        "aml_compute_name",
+        "aml_vm_size",
+        "include_ab_testing",
+        "deployment",
+        "create_backlog_now",
     }
     assert required <= set(QUESTIONS)
 

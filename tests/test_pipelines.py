@@ -106,6 +106,7 @@ def test_the_baked_projects_own_pipeline_tests_pass(bake, run_in, answers):
         project, "python", "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/pipelines"
     )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
+    assert re.search(r"\b\d+ passed\b", done.stdout), "an all-skipped run proves nothing"
 
 
 def source_of(baked: Path, project: Path) -> Path | None:
