@@ -51,10 +51,10 @@ def main() -> int:
     if run_backlog("export", "--format", "md", "--output", PLAN_FILE) == 0:
         print(f"Azure Boards plan written to {PLAN_FILE} (python -m backlog plan shows it).")
     if not CREATE_NOW:
-        print(f"To create the backlog on Azure Boards later: pip install -e '.[backlog]' && {APPLY}")
+        print(f"To create the board later: pip install -e '.[backlog]' && {APPLY}")
         return 0
     if ORG_URL == PLACEHOLDER_ORG:
-        print(f"Backlog not created: set azure_devops.organization_url in project.yml, then {APPLY}")
+        print(f"Backlog not created: set organization_url in project.yml, then {APPLY}")
         return 0
     if importlib.util.find_spec("azure.devops") is None:
         print(

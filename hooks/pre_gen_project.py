@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 
 # Rendered by cookiecutter; r''' keeps JSON escapes intact, tojson escapes quotes as \u0027.
-ANSWERS = json.loads(r'''{{ cookiecutter | tojson }}''')
+ANSWERS = json.loads(r'''{{ cookiecutter | tojson }}''')  # noqa: E501 - one rendered line
 TEMPLATE_DIR = json.loads(r'''{{ template_dir() | tojson }}''')
 
 # Modules the generated project imports: a package with one of these names would shadow it.

@@ -26,11 +26,16 @@ def answers(**overrides) -> dict:
     return {"cookiecutter": rendered}
 
 
-def load_hook(name: str, context: dict) -> types.ModuleType:
-    """Render hooks/<name>.py with Jinja as cookiecutter does, then import the result."""
+def render_hook(name: str, context: dict) -> str:
+    """hooks/<name>.py rendered with Jinja as cookiecutter renders it."""
     source = (TEMPLATE / "hooks" / f"{name}.py").read_text()
     env = StrictEnvironment(context=context, keep_trailing_newline=True)
-    rendered = env.from_string(source).render(**context)
+    return env.from_string(source).render(**context)
+
+
+def load_hook(name: str, context: dict) -> types.ModuleType:
+    """Render hooks/<name>.py as cookiecutter does, then import the result."""
+    rendered = render_hook(name, context)
     module = types.ModuleType(f"rendered_{name}")
     exec(compile(rendered, f"<rendered {name}>", "exec"), module.__dict__)  # noqa: S102
     return module
