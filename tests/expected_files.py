@@ -187,6 +187,7 @@ COMMON = frozenset(
         "tests/unit/test_data.py",
         "tests/unit/test_end_to_end.py",
         "tests/unit/test_features.py",
+        "tests/unit/test_missing_extras.py",
         "tests/unit/test_prepare.py",
         "tests/unit/test_results_analysis.py",
         "tests/unit/test_score.py",

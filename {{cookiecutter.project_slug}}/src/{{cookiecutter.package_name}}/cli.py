@@ -44,6 +44,18 @@ class StepArgumentParser(argparse.ArgumentParser):
         raise UsageError(message)
 
 
+# Top-level modules that come with an extra of pyproject.toml, not with the core install.
+EXTRA_OF_MODULE = {"great_expectations": "data", "azure": "aml"}
+
+
+def missing_extra(error: ModuleNotFoundError) -> str | None:
+    """One line telling which extra to install, when ``error`` is an extra's missing module."""
+    extra = EXTRA_OF_MODULE.get((error.name or "").split(".")[0])
+    if extra is None:
+        return None
+    return f"this needs the '{extra}' extra: pip install -e '.[{extra}]'"
+
+
 def run_step(
     step: str,
     parser: argparse.ArgumentParser,
@@ -63,6 +75,12 @@ def run_step(
         message = str(exc).replace("\r", "\\r").replace("\n", "\\n")
         print(f"{step}: error: {message}", file=sys.stderr)
         return exc.exit_code
+    except ModuleNotFoundError as exc:
+        hint = missing_extra(exc)
+        if hint is None:
+            raise
+        print(f"{step}: error: {hint}", file=sys.stderr)
+        return 2
     print(f"{step}: {summary}")
     return 0
 

@@ -26,6 +26,7 @@ from typing import Any
 
 import yaml
 
+from ..cli import missing_extra
 from .config import ConfigError, WorkspaceConfig, load_config
 from .wiring import DefinitionError, PipelineSpec
 
@@ -235,6 +236,17 @@ def main(
     echo: Callable[[str], None] = print,
 ) -> int:
     """Run one command; returns the exit code. ``connect`` is the seam tests replace."""
+    try:
+        return _run(argv, connect=connect, echo=echo)
+    except ModuleNotFoundError as error:
+        hint = missing_extra(error)
+        if hint is None:
+            raise
+        print(f"aml: error: {hint}", file=sys.stderr)
+        return 2
+
+
+def _run(argv, *, connect, echo) -> int:
     from .local_run import LocalRunError
     from .workspace import AmlError, first_line
 
