@@ -176,6 +176,7 @@ COMMON = frozenset(
         "tests/data/test_bundled_data.py",
         "tests/data/test_suites_as_code.py",
         "tests/data/test_validate_data_cli.py",
+        "tests/data/test_validated_output.py",
         "tests/pipelines/conftest.py",
         "tests/pipelines/test_branch_names.py",
         "tests/pipelines/test_create_pipelines.py",

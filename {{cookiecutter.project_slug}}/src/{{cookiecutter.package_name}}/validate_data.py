@@ -20,6 +20,7 @@ team trusts. With ``--check`` it writes nothing and exits 1 when a stored profil
 from __future__ import annotations
 
 import argparse
+import shutil
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -115,6 +116,14 @@ def build_parser() -> argparse.ArgumentParser:
     _add_input_flags(parser)
     parser.add_argument("--report", type=Path, required=True, metavar="DIR")
     parser.add_argument(
+        "--validated-output",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="when every suite passes, copy the prepared train.csv and test.csv here: the "
+        "training pipeline trains only on data that passed (nothing is written on failure)",
+    )
+    parser.add_argument(
         "--test-size",
         type=open_fraction,
         default=0.25,
@@ -189,6 +198,12 @@ def _validate(args: argparse.Namespace) -> str:
     summary = f"{verdict(outcomes)}; report: {paths['html']}"
     if not all(o.passed for o in outcomes):
         raise StepError(summary)
+    if args.validated_output is not None:
+        if args.prepared_dir is None:
+            raise UsageError("--validated-output needs --prepared-dir: it passes that data on")
+        target = output_dir(args.validated_output, "--validated-output")
+        for name in ("train.csv", "test.csv"):
+            shutil.copyfile(args.prepared_dir / name, target / name)
     return summary
 
 

@@ -21,6 +21,7 @@ from {{ cookiecutter.package_name }}.aml import (
     definitions,
 )
 from {{ cookiecutter.package_name }}.aml.wiring import (
+    PipelineSpec,
     expression,
 )
 
@@ -208,3 +209,25 @@ def test_validate_command_exit_codes(project_copy: Path, python: str):
         "aml: aml/compute/cluster.yml: max_instances: Not a valid integer.",
         "aml: aml/data/raw-data.yml: the first line must be its $schema: line",
     ]
+
+
+def _ancestors(pipeline: PipelineSpec, name: str) -> set[str]:
+    """Every step ``name`` waits for, directly or through other steps."""
+    seen: set[str] = set()
+    todo = list(pipeline.steps[name].upstream())
+    while todo:
+        step = todo.pop()
+        if step not in seen:
+            seen.add(step)
+            todo.extend(pipeline.steps[step].upstream())
+    return seen
+
+
+def test_training_waits_for_the_data_tests_and_registration_for_everything():
+    """prepare -> validate -> train -> evaluate -> register as data dependencies, not as YAML
+    order: AzureML runs steps in parallel unless one reads another's output."""
+    pipeline = PipelineSpec.read(AML_DIR / "pipelines" / "train.yml")
+    assert _ancestors(pipeline, "validate") == {"prepare"}
+    assert _ancestors(pipeline, "train") == {"prepare", "validate"}
+    assert _ancestors(pipeline, "evaluate") == {"prepare", "validate", "train"}
+    assert _ancestors(pipeline, "register") == {"prepare", "validate", "train", "evaluate"}
