@@ -91,6 +91,21 @@ class FakeOnlineEndpoints(Named):
         return Done(endpoint)
 
 
+class FakeOnlineDeployments(Named):
+    """Deployments with a model; records each (name, model) deployed and how many endpoint
+    updates had happened at that moment, so tests can check the order of operations."""
+
+    def __init__(self, names: tuple[str, ...], endpoints: FakeOnlineEndpoints) -> None:
+        super().__init__({n: SimpleNamespace(name=n, model=f"azureml:m:{n}") for n in names})
+        self.endpoints = endpoints
+        self.deployed: list[tuple[str, str, int]] = []
+
+    def begin_create_or_update(self, deployment: Any) -> Done:
+        self.deployed.append((deployment.name, deployment.model, len(self.endpoints.updates)))
+        self.items[deployment.name] = deployment
+        return Done(deployment)
+
+
 class FakeClient:
     """Just enough of MLClient for the tool's commands."""
 
@@ -108,7 +123,7 @@ class FakeClient:
         self.jobs = FakeJobs(statuses)
         endpoints = {endpoint.name: endpoint} if endpoint is not None else {}
         self.online_endpoints = FakeOnlineEndpoints(endpoints)
-        self.online_deployments = Named({name: SimpleNamespace(name=name) for name in deployments})
+        self.online_deployments = FakeOnlineDeployments(deployments, self.online_endpoints)
 
 
 def endpoint(name: str, traffic: dict[str, int], mirror: dict[str, int] | None = None) -> Any:

@@ -104,3 +104,28 @@ def test_wrong_arguments_fail_before_logging_in(argv, message, capsys):
     err = capsys.readouterr().err
     assert (code, err.count("\n")) == (2, 1)
     assert message in err
+
+
+@pytest.mark.skipif(not ONLINE, reason="this project has no online endpoint")
+def test_promote_moves_greens_model_to_blue_before_sending_all_traffic_there(capsys):
+    """After promotion green is idle, so the next candidate never lands on live traffic."""
+    client = FakeClient(endpoint=endpoint(NAME, {"blue": 0, "green": 100}))
+    client.online_deployments.items["green"].model = "azureml:penguin-model:7"
+
+    code = cli.main(["promote"], connect=lambda _: client)
+
+    assert (code, capsys.readouterr().err) == (0, "")
+    assert client.online_deployments.deployed == [("blue", "azureml:penguin-model:7", 0)]
+    assert client.online_endpoints.updates == [{"traffic": {"blue": 100, "green": 0}, "mirror": {}}]
+
+
+@pytest.mark.skipif(not ONLINE, reason="this project has no online endpoint")
+def test_promote_without_a_green_deployment_says_so(capsys):
+    client = FakeClient(endpoint=endpoint(NAME, {"blue": 100}), deployments=("blue",))
+
+    code = cli.main(["promote"], connect=lambda _: client)
+
+    err = capsys.readouterr().err
+    assert (code, err.count("\n")) == (1, 1)
+    assert "has no green deployment to promote" in err
+    assert client.online_endpoints.updates == []

@@ -321,10 +321,12 @@ def test_green_is_deployed_and_smoke_tested_then_traffic_shifts_step_by_step():
     assert names == [
         "dev_deploy_green",
         "dev_green_100",
+        "dev_promote",
         "prod_deploy_green",
         "prod_green_10",
         "prod_green_50",
         "prod_green_100",
+        "prod_promote",
     ]
     deploy = [script_of(s) for s in raw_steps(stages[0]["jobs"][0])]
     assert any("deploy --slot green" in s for s in deploy)
@@ -357,8 +359,24 @@ def test_a_person_confirms_each_widening_of_the_ab_test_and_silence_means_no():
 
 
 @online_only
+def test_every_release_ends_with_the_new_model_on_blue_and_green_idle():
+    """Without promotion the next release would be deployed onto green while it serves 100%
+    of users, and a rollback would return to a model two releases old."""
+    stages = deploy_stages()
+    for environment in ("dev", "prod"):
+        mine = [s for s in stages if s["stage"].startswith(f"{environment}_")]
+        last = mine[-1]
+        assert last["stage"] == f"{environment}_promote"
+        scripts = [script_of(s).rstrip() for j in last["jobs"] for s in raw_steps(j)]
+        promote = next(i for i, text in enumerate(scripts) if text.endswith(" promote"))
+        assert "smoke_test.py" in scripts[-1] and promote < len(scripts) - 1
+
+
+@online_only
 def test_every_stage_rolls_all_traffic_back_to_blue_when_anything_in_it_fails():
     for stage in deploy_stages():
+        if stage["stage"].endswith("_promote"):
+            continue  # the new model already serves everyone; blue is what is being replaced
         rollback = next(j for j in stage["jobs"] if job_name(j) == "rollback")
         others = {job_name(j) for j in stage["jobs"]} - {"rollback"}
         assert rollback["condition"] == "failed()"

@@ -73,6 +73,9 @@ def build_parser() -> argparse.ArgumentParser:
     mirror = commands.add_parser("mirror", help="mirror a share of traffic to green")
     mirror.add_argument("--green", type=int, required=True, metavar="PERCENT")
     commands.add_parser("rollback", help="all live traffic to blue, mirroring off")
+    commands.add_parser(
+        "promote", help="green's model becomes blue's; all traffic to blue, green left idle"
+    )
     return parser
 
 
@@ -176,7 +179,7 @@ def check_arguments(args: argparse.Namespace) -> None:
     from .endpoints import mirror_split, traffic_split
     from .workspace import AmlError
 
-    if args.command not in ("deploy", "traffic", "mirror", "rollback"):
+    if args.command not in ("deploy", "traffic", "mirror", "rollback", "promote"):
         return
     kind = deployment_kind(args.aml_dir)
     if args.command == "deploy" and kind == "batch" and args.slot is not None:
@@ -218,7 +221,16 @@ def cmd_traffic(args: argparse.Namespace, config: WorkspaceConfig, client: Any, 
     return 0
 
 
+def cmd_promote(args: argparse.Namespace, config: WorkspaceConfig, client: Any, echo) -> int:
+    from .endpoints import promote_green
+
+    require_valid_definitions(args.aml_dir, config)
+    promote_green(client, args.aml_dir, config.endpoint_name, echo)
+    return 0
+
+
 ONLINE_COMMANDS = {
+    "promote": cmd_promote,
     "setup": cmd_setup,
     "submit": cmd_submit,
     "sweep": cmd_submit,

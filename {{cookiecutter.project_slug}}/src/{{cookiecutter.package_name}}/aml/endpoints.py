@@ -149,6 +149,32 @@ def deploy_online(
         set_traffic(client, endpoint.name, traffic={slot: 100}, echo=echo)
 
 
+def promote_green(
+    client: Any, aml_dir: Path, endpoint_name: str, echo: Callable[[str], None] = print
+) -> None:
+    """Make green's model the current one: deploy it to blue, then send all live traffic to
+    blue with mirroring off. Green then serves nothing, so the next candidate can be deployed
+    to it without touching a single live request, and a rollback means the promoted model."""
+    from azure.ai.ml import load_online_deployment
+    from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
+
+    try:
+        green = client.online_deployments.get(name="green", endpoint_name=endpoint_name)
+    except ResourceNotFoundError:
+        raise AmlError(
+            f"endpoint '{endpoint_name}' has no green deployment to promote; "
+            "deploy one first (deploy --slot green)"
+        ) from None
+    blue = load_online_deployment(aml_dir / "endpoints" / "online" / "blue.yml")
+    blue.model = green.model
+    echo(f"promoting {green.model}: deploying it to blue (this takes several minutes)...")
+    try:
+        client.online_deployments.begin_create_or_update(blue).result()
+    except HttpResponseError as error:
+        raise AmlError(f"deployment blue failed: {first_line(error)}") from None
+    set_traffic(client, endpoint_name, traffic=ROLLBACK, mirror={}, echo=echo)
+
+
 def deploy_batch(
     client: Any, aml_dir: Path, model_version: str | None, echo: Callable[[str], None] = print
 ) -> None:
