@@ -10,6 +10,7 @@ five minutes before it expires so long runs keep working.
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 import time
@@ -91,6 +92,10 @@ def credentials(
         return _PatAuth("", pat)
     if token_credential is None:
         from azure.identity import DefaultAzureCredential
+
+        # Each credential it tries logs a warning when it is not set up; the one line we print
+        # when none worked says what to do instead.
+        logging.getLogger("azure.identity").setLevel(logging.ERROR)
 
         # Interactive browser login would hang a hook or a pipeline: keep it off.
         token_credential = DefaultAzureCredential(exclude_interactive_browser_credential=True)

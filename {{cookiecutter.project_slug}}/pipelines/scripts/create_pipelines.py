@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import base64
 import json
+import logging
 import os
 import re
 import subprocess
@@ -148,6 +149,10 @@ def authorization() -> str:
         return f"Bearer {token}"
     try:
         from azure.identity import DefaultAzureCredential
+
+        # Each credential it tries logs a warning when it is not set up; the one line we print
+        # when none worked says what to do instead.
+        logging.getLogger("azure.identity").setLevel(logging.ERROR)
 
         credential = DefaultAzureCredential(exclude_interactive_browser_credential=True)
         return f"Bearer {credential.get_token(ADO_SCOPE).token}"

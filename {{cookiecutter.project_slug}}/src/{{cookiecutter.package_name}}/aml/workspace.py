@@ -7,6 +7,7 @@ asset not created yet, a failed job) becomes an AmlError with one line that says
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -35,6 +36,10 @@ def first_line(error: Exception) -> str:
 def default_credential() -> Any:
     """azure-identity's chain (environment, workload identity, managed identity, az login)."""
     from azure.identity import DefaultAzureCredential
+
+    # Each credential it tries logs a warning when it is not set up; the one line we print
+    # when none worked says what to do instead.
+    logging.getLogger("azure.identity").setLevel(logging.ERROR)
 
     return DefaultAzureCredential(exclude_interactive_browser_credential=True)
 
