@@ -4,9 +4,12 @@ fails a bake, creates nothing remote unless asked, and no secret ever reaches a 
 
 from __future__ import annotations
 
+import base64
+import http.server
 import os
 import subprocess
 import sys
+import threading
 import types
 from pathlib import Path
 
@@ -134,40 +137,71 @@ def test_post_gen_survives_a_missing_backlog_tool(monkeypatch, tmp_path):
     assert hook.run_backlog("plan") == 1
 
 
+class _Refusing(http.server.BaseHTTPRequestHandler):
+    """An Azure DevOps stand-in that refuses every request and remembers what it was sent."""
+
+    seen: list[str] = []
+
+    def _refuse(self) -> None:
+        self.seen.append(self.headers.get("Authorization", ""))
+        body = b'{"message": "TF400813: The user is not authorized to access this resource."}'
+        self.send_response(401)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    do_GET = do_POST = do_PATCH = do_PUT = do_OPTIONS = _refuse
+
+    def log_message(self, *args) -> None:  # keep test output clean
+        pass
+
+
 def test_no_secret_reaches_a_baked_file_or_a_rendered_hook(tmp_path):
-    """Bake with a PAT in the environment and the backlog requested: the PAT appears in no
-    file written (project, rendered hooks in TMPDIR) and in no output."""
+    """Bake with a PAT in the environment and the backlog requested against a server that
+    refuses it: the PAT travels in the request, and appears in no file written (project,
+    rendered hooks in TMPDIR) and in no output."""
     pat = "fakepat" + "q" * 45
     scratch = tmp_path / "tmp"
     scratch.mkdir()
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Refusing)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
     env = {
         **os.environ,
         "AZURE_DEVOPS_EXT_PAT": pat,
         "TMPDIR": str(scratch),
         "AZURE_DEVOPS_CACHE_DIR": str(scratch / "ado"),
     }
+    org = f"http://127.0.0.1:{server.server_address[1]}/contoso"
     code = (
         "from cookiecutter.main import cookiecutter; import sys; "
         f"cookiecutter({str(TEMPLATE)!r}, no_input=True, output_dir=sys.argv[1], "
         "extra_context={'first_sprint_start': '2027-01-04', 'aml_endpoint_name': 'ep-abcd', "
-        "'create_backlog_now': 'yes', 'ado_org_url': 'http://127.0.0.1:9/contoso'})"
+        f"'create_backlog_now': 'yes', 'ado_org_url': {org!r}}})"
     )
     out = tmp_path / "out"
-    result = subprocess.run(
-        [sys.executable, "-c", code, str(out)],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        stdin=subprocess.DEVNULL,
-    )
+    try:
+        result = subprocess.run(
+            [sys.executable, "-c", code, str(out)],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+            stdin=subprocess.DEVNULL,
+        )
+    finally:
+        server.shutdown()
     assert result.returncode == 0, result.stderr[-2000:]
+    basic = base64.b64encode(f":{pat}".encode()).decode()
+    assert f"Basic {basic}" in _Refusing.seen, "the PAT must have been sent for this to count"
     assert pat not in result.stdout + result.stderr
     written = [p for p in tmp_path.rglob("*") if p.is_file()]
     rendered_hooks = [p for p in scratch.glob("tmp*.py")]
     assert rendered_hooks == [], "each hook removes its rendered copy from the temp folder"
     assert any(p.name == "project.yml" for p in written), "the scan must see the baked files"
-    leaked = [p for p in written if pat.encode() in p.read_bytes()]
+    leaked = [
+        p for p in written if pat.encode() in p.read_bytes() or basic.encode() in p.read_bytes()
+    ]
     assert leaked == []
 
 
