@@ -11,12 +11,15 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import shutil
+import subprocess
 import sys
 from pathlib import Path
 
 # Rendered by cookiecutter as JSON text (JSON's true/false are not Python).
 CREATE_NOW = json.loads(r'''{{ cookiecutter.create_backlog_now | tojson }}''')
 ORG_URL = json.loads(r'''{{ cookiecutter.ado_org_url | tojson }}''')
+AUTHOR = json.loads(r'''{{ [cookiecutter.author_name, cookiecutter.author_email] | tojson }}''')
 PLACEHOLDER_ORG = "https://dev.azure.com/your-organization"
 PLAN_FILE = "backlog/plan.md"
 APPLY = "python -m backlog apply"
@@ -45,11 +48,43 @@ def remove_empty_folders(root: Path) -> None:
             folder.rmdir()
 
 
+def git(root: Path, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        ["git", *args], cwd=root, env=env, capture_output=True, text=True, check=False
+    )
+
+
+def first_commit(root: Path) -> str:
+    """Give the new project its own repository, with the baked files as its first commit: git
+    hooks (pre-commit) then land in this project, not in whatever repository the bake ran
+    inside, and template updates later have a base to merge against. The author's answers
+    sign the commit only when git has no identity configured. Returns what to tell the user."""
+    if shutil.which("git") is None:
+        return "git not found: run `git init` in the project before `make setup`."
+    if (root / ".git").exists():
+        return "The project already has a git repository: nothing committed."
+    if git(root, "init", "--quiet", "--initial-branch=main").returncode != 0:
+        return "git init failed: run `git init` in the project before `make setup`."
+    env = dict(os.environ)
+    if not git(root, "config", "user.email").stdout.strip():
+        name, email = AUTHOR
+        env.update(GIT_AUTHOR_NAME=name, GIT_AUTHOR_EMAIL=email)
+        env.update(GIT_COMMITTER_NAME=name, GIT_COMMITTER_EMAIL=email)
+    git(root, "add", "--all")
+    message = "Baked from the ML template"
+    done = git(root, "commit", "--quiet", "--no-verify", "-m", message, env=env)
+    if done.returncode != 0:
+        return f"git commit failed ({done.stderr.strip()[:200]}): commit the project yourself."
+    return "A git repository was created with the baked project as its first commit (main)."
+
+
 def main() -> int:
-    remove_empty_folders(Path.cwd())
-    sys.path.insert(0, str(Path.cwd()))
+    root = Path.cwd()
+    remove_empty_folders(root)
+    sys.path.insert(0, str(root))
     if run_backlog("export", "--format", "md", "--output", PLAN_FILE) == 0:
         print(f"Azure Boards plan written to {PLAN_FILE} (python -m backlog plan shows it).")
+    print(first_commit(root))
     if not CREATE_NOW:
         print(f"To create the board later: pip install -e '.[backlog]' && {APPLY}")
         return 0

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from cookiecutter.main import cookiecutter
+from offline import attempts, offline
 
 TEMPLATE = Path(__file__).resolve().parents[1]
 SHARED = TEMPLATE.parent / "shared"
@@ -79,19 +80,32 @@ def project_env(project: Path, scratch: Path) -> dict[str, str]:
 
 @pytest.fixture
 def run_in(tmp_path) -> Callable[..., subprocess.CompletedProcess]:
-    """``run_in(project, *cmd, timeout=600)``: run ``cmd`` in ``project``; ``python`` means
-    this interpreter. Returns the completed process (stdout and stderr as text)."""
+    """``run_in(project, *cmd, timeout=900, network_log=None)``: run ``cmd`` in ``project``;
+    ``python`` means this interpreter. With a ``network_log`` list, the command runs offline
+    (see ``offline.py``) and the list receives every attempt to reach the network. Returns the
+    completed process (stdout and stderr as text)."""
 
-    def _run(project: Path, *cmd: str, timeout: int = 900) -> subprocess.CompletedProcess:
+    def _run(
+        project: Path, *cmd: str, timeout: int = 900, network_log: list | None = None
+    ) -> subprocess.CompletedProcess:
         argv = [sys.executable if part == "python" else part for part in cmd]
-        return subprocess.run(
-            argv,
-            cwd=project,
-            env=project_env(project, tmp_path),
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            stdin=subprocess.DEVNULL,
-        )
+        env = project_env(project, tmp_path)
+        if network_log is not None:
+            # Offline, as on a laptop with no network: every attempt to reach anything but
+            # loopback is appended to network_log when the command has finished.
+            argv, log = offline(argv, env, tmp_path)
+        try:
+            return subprocess.run(
+                argv,
+                cwd=project,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=timeout,
+                stdin=subprocess.DEVNULL,
+            )
+        finally:
+            if network_log is not None:
+                network_log.extend(attempts(log))
 
     return _run

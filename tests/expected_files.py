@@ -142,6 +142,7 @@ COMMON = frozenset(
         "src/penguin_species_classifier/tracking.py",
         "src/penguin_species_classifier/train.py",
         "src/penguin_species_classifier/validate_data.py",
+        "tests/conftest.py",
         "tests/aml/aml_support.py",
         "tests/aml/conftest.py",
         "tests/aml/test_aml_cli.py",

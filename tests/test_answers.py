@@ -13,6 +13,8 @@ import yaml
 from conftest import bake_into
 from cookiecutter.exceptions import FailedHookException
 
+from local_extensions import RULES
+
 # (field overrides, field reported, words the rule must contain)
 INVALID_ANSWERS = [
     ({"project_name": " "}, "project_name", "must not be empty"),
@@ -23,7 +25,7 @@ INVALID_ANSWERS = [
     ({"package_name": "class"}, "package_name", "Python keyword"),
     ({"package_name": "json"}, "package_name", "standard-library"),
     ({"package_name": "pandas"}, "package_name", "shadow a module the project depends on"),
-    ({"package_name": "backlog"}, "package_name", "shadow a module the project depends on"),
+    ({"package_name": "backlog"}, "package_name", "shadow a module of the generated project"),
     ({"package_name": "my-package"}, "package_name", "underscores"),
     ({"package_name": "2fast"}, "package_name", "starting with a letter"),
     ({"package_name": "_private"}, "package_name", "starting with a letter"),
@@ -62,6 +64,26 @@ INVALID_ANSWERS = [
     ({"aml_vm_size": "DS3_v2"}, "aml_vm_size", "Standard_DS3_v2"),
     ({"deployment": "batch"}, "include_ab_testing", "online endpoint"),
     ({"deployment": "none"}, "include_ab_testing", "online endpoint"),
+    # forms date.fromisoformat takes but backlog.yml does not
+    ({"first_sprint_start": "20270104"}, "first_sprint_start", "YYYY-MM-DD"),
+    ({"first_sprint_start": "2027-W01-1"}, "first_sprint_start", "YYYY-MM-DD"),
+    ({"first_sprint_start": " 2027-01-04"}, "first_sprint_start", "no spaces"),
+    # one line everywhere but the description
+    ({"ado_org_url": "https://dev.azure.com/contoso\nx"}, "ado_org_url", "one line"),
+    ({"project_name": "Churn\nModel"}, "project_name", "one line"),
+    ({"azure_resource_group": "rg-ml\t"}, "azure_resource_group", "one line"),
+    # names the project's own imports would collide with
+    ({"package_name": "jsonschema"}, "package_name", "shadow a module the project depends on"),
+    ({"package_name": "urllib3"}, "package_name", "shadow a module the project depends on"),
+    ({"package_name": "test"}, "package_name", "standard-library"),
+    ({"package_name": "pipeline_yaml"}, "package_name", "generated project itself"),
+    ({"package_name": "conftest"}, "package_name", "generated project itself"),
+    # VM sizes by the Azure naming convention, families AzureML clusters use
+    ({"aml_vm_size": "Standard_DS3v2"}, "aml_vm_size", "Azure VM size name"),
+    ({"aml_vm_size": "Standard_DS3_V2"}, "aml_vm_size", "Azure VM size name"),
+    ({"aml_vm_size": "Standard_QQ4_v2"}, "aml_vm_size", "Azure VM size name"),
+    # Azure DevOps refuses surrogate pairs in names
+    ({"ado_project": "Rocket 🚀"}, "ado_project", "emoji"),
 ]
 
 
@@ -98,6 +120,49 @@ def test_an_invalid_org_url_is_reported_without_the_credentials_in_it(tmp_path, 
     err = capfd.readouterr().err
     assert "error: ado_org_url='https://***@dev.azure.com" in err or "?***" in err, err
     assert "secret-pat" not in err
+
+
+def test_a_url_with_credentials_is_masked_in_cookiecutters_replay_file(tmp_path, monkeypatch):
+    """Cookiecutter saves the answers before any hook runs; the refused URL's credentials must
+    not stay on disk there either."""
+    replay_dir = tmp_path / "replay"
+    config = tmp_path / "config.yml"
+    config.write_text(f"replay_dir: {replay_dir}\ncookiecutters_dir: {tmp_path / 'cc'}\n")
+    monkeypatch.setenv("COOKIECUTTER_CONFIG", str(config))
+    with pytest.raises(FailedHookException):
+        bake_into(tmp_path / "out", ado_org_url="https://me:secret-pat@dev.azure.com/contoso")
+    saved = [p.read_text() for p in replay_dir.glob("*.json")]
+    assert saved, "cookiecutter wrote a replay file"
+    assert all("secret-pat" not in text for text in saved)
+    assert any("https://***@dev.azure.com/contoso" in text for text in saved)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "Standard_DS3_v2",
+        "Standard_NC24ads_A100_v4",
+        "Standard_E16-4s_v3",
+        "Standard_F4s_v2",
+        "Standard_M128ms",
+        "Standard_NC6",
+    ],
+)
+def test_real_vm_sizes_are_accepted(value):
+    assert RULES.check_vm_size(value) is None
+
+
+def test_a_start_date_in_the_past_bakes_with_one_warning(tmp_path, capfd):
+    bake_into(tmp_path, first_sprint_start="2025-01-06")
+    warnings = [x for x in capfd.readouterr().err.splitlines() if x.startswith("warning:")]
+    assert len(warnings) == 1 and "first_sprint_start='2025-01-06' is in the past" in warnings[0]
+
+
+def test_the_endpoint_name_is_not_checked_when_nothing_is_deployed(tmp_path):
+    project = bake_into(
+        tmp_path, deployment="none", include_ab_testing="no", aml_endpoint_name="not_used!"
+    )
+    assert "not_used!" not in (project / "project.yml").read_text()
 
 
 def test_at_least_twenty_five_invalid_answers_are_covered():
@@ -159,3 +224,18 @@ def test_hostile_text_never_becomes_markup_in_markdown(hostile_project):
         text = path.read_text()
         assert "<script>" not in text, f"{path} carries a live <script> tag"
         assert "<Retention>" not in text, f"{path} carries the raw project name as markup"
+
+
+def test_the_shadowing_list_holds_every_module_the_project_installs():
+    """A package name is refused if a dependency (transitive, any extra) has a module of that
+    name; the list the hook reads must not lag behind the dependencies."""
+    from dependency_names import installed_dependency_modules
+
+    missing = installed_dependency_modules() - RULES.dependency_modules()
+    assert not missing, f"run `python tests/dependency_names.py --write`: {sorted(missing)}"
+
+
+def test_the_projects_own_top_level_modules_are_found_in_the_template():
+    found = RULES.project_modules()
+    assert {"backlog", "conftest", "pipeline_yaml", "aml_support", "fake_ado"} <= found
+    assert "penguin_species_classifier" not in found and "" not in found

@@ -4,6 +4,7 @@ with no template marker left behind, and the baked projects pass their own lint 
 from __future__ import annotations
 
 import re
+import subprocess
 from itertools import cycle
 
 import pytest
@@ -43,7 +44,7 @@ COOKIECUTTER_MARKER = re.compile(r"{{-?\s*cookiecutter\.|{%-?\s*(?:if|for|raw|en
 
 def _text_files(project):
     for path in sorted(project.rglob("*")):
-        if path.is_file():
+        if path.is_file() and path.relative_to(project).parts[0] != ".git":
             try:
                 yield path, path.read_text(encoding="utf-8")
             except UnicodeDecodeError:
@@ -53,12 +54,40 @@ def _text_files(project):
 @pytest.mark.parametrize("answers", MATRIX, ids=IDS)
 def test_bake_writes_exactly_the_expected_files(bake, answers):
     project = bake(**answers)
-    written = {str(p.relative_to(project)) for p in project.rglob("*") if p.is_file()}
+    written = baked_files(project)
     expected = expected_files(
         ab_testing=answers["include_ab_testing"] == "yes", deployment=answers["deployment"]
     )
     assert sorted(written - expected) == [], "files nobody expects"
     assert sorted(expected - written) == [], "files missing"
+
+
+def baked_files(project) -> set[str]:
+    """Every file the bake wrote, the new project's own git repository left out."""
+    return {
+        p.relative_to(project).as_posix()
+        for p in project.rglob("*")
+        if p.is_file() and p.relative_to(project).parts[0] != ".git"
+    }
+
+
+@pytest.mark.parametrize("answers", MATRIX, ids=IDS)
+def test_the_project_is_its_own_repository_with_the_bake_as_first_commit(bake, answers):
+    """So `pre-commit install` writes into this project's .git (not into the repository the
+    bake ran in), and a template update has a base: one commit on main holds every baked file,
+    none of them ignored, and nothing is left uncommitted."""
+    project = bake(**answers)
+
+    def git(*args):
+        done = subprocess.run(["git", *args], cwd=project, capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    assert git("rev-parse", "--show-toplevel").strip() == str(project)
+    assert git("branch", "--show-current").strip() == "main"
+    assert git("rev-list", "--count", "HEAD").strip() == "1"
+    assert set(git("ls-files").splitlines()) == baked_files(project)
+    assert git("status", "--porcelain", "--ignored") == ""
 
 
 @pytest.mark.parametrize("answers", MATRIX, ids=IDS)
@@ -116,10 +145,17 @@ FULL_SUITE = [MATRIX[0], MATRIX[2]]
 
 @pytest.mark.slow
 @pytest.mark.parametrize("answers", FULL_SUITE, ids=[_test_id(a) for a in FULL_SUITE])
-def test_baked_project_passes_its_own_tests(bake_fresh, run_in, answers):
+def test_baked_project_passes_its_own_tests_offline(bake_fresh, run_in, answers):
+    """Green with no network but loopback, and nothing in it even tries to reach further
+    (MLflow's telemetry included: the suite runs with none of the CI markers that would turn
+    it off by themselves)."""
     project = bake_fresh(**answers)
-    result = run_in(project, "python", "-m", "pytest", "-q", "-p", "no:cacheprovider")
+    network = []
+    result = run_in(
+        project, "python", "-m", "pytest", "-q", "-p", "no:cacheprovider", network_log=network
+    )
     tail = (result.stdout + result.stderr)[-4000:]
     assert result.returncode == 0, tail
     assert re.search(r"\b\d+ passed\b", result.stdout), tail
     assert " failed" not in result.stdout.splitlines()[-1], tail
+    assert network == [], "the suite tried to reach the network:\n" + "\n".join(network)

@@ -14,6 +14,7 @@ import json
 import os
 import re
 import shlex
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -75,16 +76,22 @@ def prose(markdown: str) -> str:
     return CODE_SPAN.sub("", FENCE.sub("", markdown))
 
 
-def broken_links(root: Path) -> list[str]:
+def broken_links(root: Path, outputs: Path | None = None) -> list[str]:
     """Every relative inline link or image in ``root``'s Markdown whose file does not exist,
-    as ``file: target``. External links, pure anchors and links inside code are ignored."""
+    as ``file: target``. External links, pure anchors and links inside code are ignored.
+    A link into ``outputs/`` (files the make targets write) resolves against ``outputs`` when
+    given, and is skipped otherwise."""
     broken = []
     for page in sorted(root.rglob("*.md")):
         for target in INLINE_LINK.findall(prose(page.read_text(encoding="utf-8"))):
             if EXTERNAL.match(target):
                 continue
-            path = target.split("#", 1)[0].split("?", 1)[0]
-            if not (page.parent / path).exists():
+            path = (page.parent / target.split("#", 1)[0].split("?", 1)[0]).resolve()
+            if path.is_relative_to(root.resolve() / "outputs"):
+                if outputs is None:
+                    continue
+                path = outputs / path.relative_to(root.resolve() / "outputs")
+            if not path.exists():
                 broken.append(f"{page.relative_to(root)}: {target}")
     return broken
 
@@ -228,6 +235,20 @@ def test_definition_of_done_covers_each_item_type(project):
 def test_every_relative_markdown_link_resolves(project):
     broken = broken_links(project)
     assert not broken, "links to files that do not exist:\n" + "\n".join(broken)
+
+
+def test_the_evaluation_report_shows_the_plot_make_evaluate_draws(bake, run_in, tmp_path):
+    """The report's image links resolve once `make evaluate` has run: the figure a reviewer
+    looks at is the one the pipeline writes, at the path the report names."""
+    project = bake()
+    scratch = tmp_path / "copy"
+    shutil.copytree(project, scratch)
+    result = run_in(scratch, "make", "evaluate", f"PYTHON={sys.executable}")
+    assert result.returncode == 0, result.stdout + result.stderr
+    report = scratch / "phases" / "03-modelling" / "evaluation-report.md"
+    assert "outputs/evaluation/confusion_matrix.png" in report.read_text()
+    broken = [b for b in broken_links(scratch, scratch / "outputs") if "outputs/" in b]
+    assert broken == []
 
 
 def test_link_check_reports_broken_links_and_ignores_code_and_urls(tmp_path):

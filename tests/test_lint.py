@@ -11,7 +11,7 @@ from conftest import TEMPLATE
 from test_hooks import answers, render_hook
 
 RUFF = [sys.executable, "-m", "ruff"]
-SOURCES = ["tests", "benchmarks", "local_extensions.py"]
+SOURCES = ["tests", "benchmarks", "local_extensions.py", "hooks/answer_rules.py"]
 
 
 def _ruff(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess:

@@ -62,6 +62,10 @@ def _common(value: str, kind: str, max_len: int, forbidden: set[str]) -> str | N
         return f"{kind} must not be empty"
     if value != value.strip():
         return f"{kind} must not start or end with a space"
+    # Azure DevOps counts UTF-16 code units and refuses surrogate pairs (emoji and other
+    # characters beyond U+FFFF), as Windows file names do.
+    if any(ord(ch) > 0xFFFF for ch in value):
+        return f"{kind} must not contain emoji or other characters beyond U+FFFF"
     if len(value) > max_len:
         return f"{kind} must be at most {max_len} characters (it has {len(value)})"
     if _CONTROL.search(value):

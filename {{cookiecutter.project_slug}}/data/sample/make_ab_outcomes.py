@@ -10,9 +10,14 @@ What is planted (the "truth" a correct analysis must recover):
 * units are split 50/50 between ``control`` (blue, the current model) and ``treatment``
   (green, the candidate); 40% of them are on ``desktop``, 60% on ``mobile``;
 * control converts at 13% on desktop and 8% on mobile (10% overall);
+{%- if cookiecutter.include_ab_testing %}
 * the treatment adds 3.5 points on desktop and 1 point on mobile (2 points overall: the
   minimum detectable effect of the example design ``ab_testing design --baseline-rate 0.10
   --mde 0.02``);
+{%- else %}
+* the treatment adds 3.5 points on desktop and 1 point on mobile (2 points overall, on a
+  10% baseline);
+{%- endif %}
 * a converted unit's value is log-normal (median 40, sigma 0.5) in both variants, so the
   treatment changes how many units convert, not how much a converted unit spends.
 

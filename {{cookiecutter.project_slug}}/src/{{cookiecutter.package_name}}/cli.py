@@ -154,11 +154,16 @@ def write_csv_atomically(frame: pd.DataFrame, path: Path) -> None:
         temporary.unlink(missing_ok=True)
 
 
-def write_text_atomically(text: str, path: Path) -> None:
-    """Write ``text`` (UTF-8) to ``path`` with the same all-or-nothing rename as CSVs."""
+def write_bytes_atomically(content: bytes, path: Path) -> None:
+    """Write ``content`` to ``path`` with the same all-or-nothing rename as CSVs."""
     temporary = path.with_name(f".{path.name}.partial")
     try:
-        temporary.write_text(text, encoding="utf-8")
+        temporary.write_bytes(content)
         temporary.replace(path)
     finally:
         temporary.unlink(missing_ok=True)
+
+
+def write_text_atomically(text: str, path: Path) -> None:
+    """Write ``text`` (UTF-8) to ``path`` with the same all-or-nothing rename as CSVs."""
+    write_bytes_atomically(text.encode("utf-8"), path)

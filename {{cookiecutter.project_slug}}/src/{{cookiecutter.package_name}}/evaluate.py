@@ -4,16 +4,19 @@
                                  [--baseline-model DIR]
 
 Writes ``DIR/metrics.json`` (``macro_f1``, ``accuracy``, ``weighted_f1``, ``n_rows``,
-``per_class`` and ``confusion_matrix``, all of the model under test) and
-``DIR/confusion_matrix.csv`` (rows: actual species, columns: predicted species), and logs the
-metrics to MLflow with a ``test_`` prefix. With ``--baseline-model`` both models are scored on
-the same rows and metrics.json also holds ``candidate`` and ``baseline`` sections of that same
-shape: the promotion gate compares those two.
+``per_class`` and ``confusion_matrix``, all of the model under test),
+``DIR/confusion_matrix.csv`` (rows: actual species, columns: predicted species) and
+``DIR/confusion_matrix.png`` (the same counts as the heat map a reviewer reads), and logs
+the metrics (with a ``test_`` prefix) and the three files to MLflow. With
+``--baseline-model`` both models are scored on the same rows and metrics.json also holds
+``candidate`` and ``baseline`` sections of that same shape: the promotion gate compares
+those two.
 """
 
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import re
 from collections.abc import Sequence
@@ -30,6 +33,7 @@ from .cli import (
     file_in,
     output_dir,
     run_step,
+    write_bytes_atomically,
     write_csv_atomically,
     write_text_atomically,
 )
@@ -41,6 +45,7 @@ from .tracking import tracked_run
 
 METRICS_FILE = "metrics.json"
 CONFUSION_MATRIX_FILE = "confusion_matrix.csv"
+CONFUSION_PLOT_FILE = "confusion_matrix.png"
 HEADLINE_METRICS = ("macro_f1", "accuracy", "weighted_f1")
 
 
@@ -95,6 +100,37 @@ def confusion_frame(metrics: dict[str, Any]) -> pd.DataFrame:
     return frame
 
 
+def plot_confusion_matrix(metrics: dict[str, Any]) -> bytes:
+    """A PNG heat map of the confusion matrix: actual classes down, predicted across, each cell
+    with its count and its share of the actual class (the recall a reviewer asks about)."""
+    # matplotlib.figure needs no display and no global pyplot state (safe in AzureML jobs).
+    from matplotlib.figure import Figure
+
+    labels = metrics["confusion_matrix"]["labels"]
+    matrix = metrics["confusion_matrix"]["matrix"]
+    size = 2.5 + 0.9 * len(labels)
+    figure = Figure(figsize=(size + 1, size), layout="constrained")
+    axis = figure.subplots()
+    image = axis.imshow(matrix, cmap="Blues")
+    figure.colorbar(image, ax=axis, label="rows")
+    axis.set_xticks(range(len(labels)), labels, rotation=30, ha="right")
+    axis.set_yticks(range(len(labels)), labels)
+    axis.set_xlabel("predicted")
+    axis.set_ylabel("actual")
+    rows, f1 = metrics["n_rows"], metrics["macro_f1"]
+    axis.set_title(f"Confusion matrix ({rows} rows, macro F1 {f1:.3f})")
+    peak = max((max(row) for row in matrix), default=0)
+    for i, row in enumerate(matrix):
+        total = sum(row)
+        for j, count in enumerate(row):
+            share = f"\n{count / total:.0%}" if total else ""
+            color = "white" if peak and count > peak / 2 else "black"
+            axis.text(j, i, f"{count}{share}", ha="center", va="center", color=color)
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=100)
+    return buffer.getvalue()
+
+
 def mlflow_metrics(metrics: dict[str, Any], prefix: str) -> dict[str, float]:
     """Flat MLflow metric names: ``<prefix>macro_f1`` ... and ``<prefix>f1_<class>``."""
     flat = {f"{prefix}{name}": metrics[name] for name in HEADLINE_METRICS}
@@ -121,7 +157,7 @@ def build_parser() -> argparse.ArgumentParser:
         type=Path,
         required=True,
         metavar="DIR",
-        help=f"gets {METRICS_FILE} and {CONFUSION_MATRIX_FILE}",
+        help=f"gets {METRICS_FILE}, {CONFUSION_MATRIX_FILE} and {CONFUSION_PLOT_FILE}",
     )
     parser.add_argument(
         "--baseline-model",
@@ -153,8 +189,9 @@ def _evaluate(args: argparse.Namespace) -> str:
         mlflow.log_metrics(to_log)
         write_text_atomically(json.dumps(report, indent=2) + "\n", destination / METRICS_FILE)
         write_csv_atomically(confusion_frame(candidate), destination / CONFUSION_MATRIX_FILE)
-        mlflow.log_artifact(str(destination / METRICS_FILE))
-        mlflow.log_artifact(str(destination / CONFUSION_MATRIX_FILE))
+        write_bytes_atomically(plot_confusion_matrix(candidate), destination / CONFUSION_PLOT_FILE)
+        for name in (METRICS_FILE, CONFUSION_MATRIX_FILE, CONFUSION_PLOT_FILE):
+            mlflow.log_artifact(str(destination / name))
 
     summary = f"macro F1 {candidate['macro_f1']:.3f}, accuracy {candidate['accuracy']:.3f}"
     if baseline_model is not None:

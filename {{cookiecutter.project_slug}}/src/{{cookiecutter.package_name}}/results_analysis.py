@@ -40,6 +40,7 @@ from .cli import (
     open_fraction,
     output_dir,
     run_step,
+    write_bytes_atomically,
 )
 from .results_report import fmt, plot_effects, render_markdown
 
@@ -100,8 +101,9 @@ def _two_sided_p(effect: float, se: float, tail_probability) -> tuple[float, flo
 def compare_proportions(
     successes_c: int, n_c: int, successes_t: int, n_t: int, alpha: float, names=("c", "t")
 ) -> Comparison:
-    """Two-proportion z-test (pooled standard error under H0, as the sample-size formula in
-    ``ab_testing`` assumes) with Wald intervals for the rates and their difference."""
+    """Two-proportion z-test (pooled standard error under H0{% if cookiecutter.include_ab_testing %},
+    as the sample-size formula in ``ab_testing`` assumes{% endif %}) with Wald intervals for the
+    rates and their difference."""
     z = NormalDist().inv_cdf(1 - alpha / 2)
     p_c, p_t = successes_c / n_c, successes_t / n_t
     var_c, var_t = p_c * (1 - p_c) / n_c, p_t * (1 - p_t) / n_t
@@ -341,12 +343,7 @@ def analyze(args: argparse.Namespace) -> str:
     files["results.md"] = render_markdown(report).encode()
     directory = output_dir(args.output_dir, "--output-dir")
     for name, content in files.items():  # each through a temporary name: readers see whole files
-        temporary = directory / f".{name}.partial"
-        try:
-            temporary.write_bytes(content)
-            temporary.replace(directory / name)
-        finally:
-            temporary.unlink(missing_ok=True)
+        write_bytes_atomically(content, directory / name)
     return f"{report['overall']['decision']} Wrote {', '.join(sorted(files))} to {args.output_dir}"
 
 

@@ -116,6 +116,22 @@ def test_metrics_file_and_confusion_matrix_agree_with_the_test_set(
     assert metrics["accuracy"] == pytest.approx(correct / len(test))
 
 
+def test_evaluate_draws_the_confusion_matrix_a_reviewer_reads(
+    model_dir: Path, prepared_dir: Path, tmp_path: Path
+) -> None:
+    """confusion_matrix.png sits next to the metrics, is a real PNG of a sensible size, and is
+    logged to MLflow with the other evaluation files."""
+    assert run_evaluate(model_dir, prepared_dir, tmp_path) == 0
+
+    png = (tmp_path / "confusion_matrix.png").read_bytes()
+    assert png.startswith(b"\x89PNG\r\n\x1a\n")
+    width, height = int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
+    assert 300 <= width <= 1200 and 300 <= height <= 1200, (width, height)
+    run = latest_run("evaluate")
+    artifacts = {item.path for item in MlflowClient().list_artifacts(run.info.run_id)}
+    assert {"metrics.json", "confusion_matrix.csv", "confusion_matrix.png"} <= artifacts
+
+
 def test_evaluate_logs_the_same_numbers_it_writes(
     model_dir: Path, prepared_dir: Path, tmp_path: Path
 ) -> None:
