@@ -104,25 +104,19 @@ def _reason(error: BaseException | None) -> str:
     return f"HTTP {status}" if status else type(error).__name__
 
 
-def _named(fn: Callable[[], T]) -> Callable[[], T]:
-    """``fn`` whose lost connections say why (refused or lost), so the policy can tell."""
-
-    def attempt() -> T:
-        try:
-            return fn()
-        except ConnectionLostError as error:
-            named = transport.name_failure(error)
-            if named is error:
-                raise
-            raise named from error
-
-    return attempt
-
-
 # TypeVar rather than `def call[T]`: the project also supports Python 3.11.
 def call(fn: Callable[[], T], *, policy: RetryPolicy, idempotent: bool, what: str) -> T:  # noqa: UP047
     """Run ``fn`` and resend it by the rules above; re-raise the last error when out of tries."""
     announced = False
+
+    def attempt() -> T:
+        try:
+            return fn()
+        except ConnectionLostError as error:  # say why (refused or lost): the budget differs
+            named = transport.name_failure(error)
+            if named is error:
+                raise
+            raise named from error
 
     def wait(state: tenacity.RetryCallState) -> float:
         error = state.outcome.exception() if state.outcome else None
@@ -157,7 +151,7 @@ def call(fn: Callable[[], T], *, policy: RetryPolicy, idempotent: bool, what: st
         reraise=True,
     )
     try:
-        return retrying(_named(fn))
+        return retrying(attempt)
     except ConnectionLostError as error:
         attempts = retrying.statistics.get("attempt_number", 1)
         if attempts <= 1:
