@@ -18,11 +18,17 @@ from pathlib import Path
 
 from backlog import naming
 from backlog.config import PLACEHOLDER_ORG_URL, ConfigError, ProjectConfig, load_config
-from backlog.export import ExportError, render_csv, render_markdown, write_text_atomically
+from backlog.export import (
+    ExportError,
+    iterations_to_create,
+    render_csv,
+    render_markdown,
+    write_text_atomically,
+)
 from backlog.model import Plan
 from backlog.planner import build_plan
 from backlog.process import PROFILES, profile_for
-from backlog.render import render_plan
+from backlog.render import output_width, render_plan
 from backlog.schema import load_spec
 from backlog.spec import BacklogSpec
 
@@ -82,9 +88,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     export = commands.add_parser("export", parents=[common, process], help="write CSV or Markdown")
     export.add_argument("--format", choices=("csv", "md"), required=True)
-    export.add_argument("--output", type=Path, required=True)
+    export.add_argument("--output", type=Path, required=True, help="file, or - for stdout")
     export.add_argument(
         "--project", help=f"Azure DevOps project for iteration paths ({ENV_PROJECT})"
+    )
+    export.add_argument(
+        "--no-iterations",
+        action="store_true",
+        help="csv: no Iteration Path column, for a board whose sprints do not exist yet",
     )
     export.add_argument("--wiki", action="store_true", help="md: fence mermaid as ::: for a wiki")
     export.set_defaults(handler=run_export)
@@ -146,26 +157,59 @@ def run_validate(args: argparse.Namespace) -> int:
 def run_plan(args: argparse.Namespace) -> int:
     """Print the plan; offline."""
     loaded = load(args)
-    sys.stdout.write(render_plan(loaded.plan, profile_for(args.process)))
+    width = output_width(sys.stdout)
+    sys.stdout.write(render_plan(loaded.plan, profile_for(args.process), width))
     return EXIT_OK
 
 
 def run_export(args: argparse.Namespace) -> int:
-    """Write the CSV import file or the Markdown plan, whole or not at all; offline."""
+    """Write the CSV import file or the Markdown plan, whole or not at all; offline.
+
+    ``--output -`` writes to stdout; the remarks then go to stderr, so the export stays clean.
+    """
     loaded = load(args)
     profile = profile_for(args.process)
+    to_stdout = str(args.output) == "-"
+    remarks = sys.stderr if to_stdout else sys.stdout
+    to_create: list[str] = []
     if args.format == "csv":
         project = _choose(args.project, ENV_PROJECT, loaded.config.ado_project)
         _check("Azure DevOps project", project, naming.check_project_name)
+        iterations = not args.no_iterations
         try:
-            content = render_csv(loaded.plan, profile, project.value)
+            content = render_csv(loaded.plan, profile, project.value, iterations=iterations)
         except ExportError as error:
             raise InputError([f"export: {error}"]) from None
+        to_create = iterations_to_create(loaded.plan, project.value) if iterations else []
     else:
         content = render_markdown(loaded.plan, loaded.spec, profile, wiki=args.wiki)
-    write_text_atomically(args.output, content)
-    print(f"wrote {args.output} ({len(loaded.plan.items)} work items, {profile.name} names)")
+    if to_stdout:
+        _write_stdout(content)
+    else:
+        write_text_atomically(args.output, content)
+    where = "stdout" if to_stdout else args.output
+    count = len(loaded.plan.items)
+    print(f"wrote {where} ({count} work items, {profile.name} names)", file=remarks)
+    if to_create:
+        print(
+            "Create these sprints before the import (Project settings > Boards > Project "
+            "configuration), or export with --no-iterations:",
+            file=remarks,
+        )
+        for line in to_create:
+            print(f"  {line}", file=remarks)
     return EXIT_OK
+
+
+def _write_stdout(content: str) -> None:
+    """UTF-8 bytes as rendered: no newline translation (the CSV's rows end in CRLF)."""
+    sys.stdout.flush()
+    buffer = getattr(sys.stdout, "buffer", None)
+    if buffer is None:
+        sys.stdout.write(content)
+    else:
+        buffer.write(content.encode("utf-8"))
+        buffer.flush()
 
 
 def run_apply_command(args: argparse.Namespace) -> int:

@@ -3,9 +3,12 @@
 * ``csv_rows``: the format of Boards > Queries > Import work items. Hierarchy by column
   (``Title 1`` .. ``Title 4``), each child row directly below its parent; tags include the
   project and key tags, so a later ``apply`` adopts the imported items instead of duplicating
-  them. Teams that cannot grant API access import this file by hand.
-* ``render_markdown``: the plan with a mermaid gantt roadmap (a bar per phase, a section per
-  sprint with its deliverables milestone), fenced for Azure Repos/GitHub or for a project wiki.
+  them. Teams that cannot grant API access import this file by hand. The import refuses an
+  Iteration Path that does not exist yet: ``iterations_to_create`` lists the sprints to make
+  first, and ``iterations=False`` leaves the column out (items land in the default iteration).
+* ``render_markdown``: the plan with a mermaid gantt roadmap (a section and bar per phase, a
+  section of sprints with their deliverables milestones), fenced for Azure Repos/GitHub or for a
+  project wiki.
 
 Pure functions plus ``write_text_atomically``; standard library and markupsafe only.
 """
@@ -17,11 +20,12 @@ import datetime as dt
 import html
 import io
 import os
+import stat
 import tempfile
 from pathlib import Path
 
 from backlog.model import Plan, PlannedItem
-from backlog.planner import checklist_entries, span_label
+from backlog.planner import checklist_entries
 from backlog.process import ProcessProfile
 from backlog.spec import BacklogSpec
 
@@ -39,6 +43,9 @@ FIELD_NAMES = {
 PROCESSES_WITH_ACCEPTANCE = frozenset({"Agile", "Scrum"})
 _GANTT_ESCAPES = str.maketrans({":": "#58;", "#": "#35;", ";": "#59;", "<": "#60;", ">": "#62;"})
 _MARKDOWN_SPECIAL = "\\`*_[]|"
+# Mermaid draws a section's name in a fixed left margin (75 px by default): a long name runs
+# into the bars, so sections get short names and bars carry at most this many characters.
+GANTT_LABEL_MAX = 40
 
 
 class ExportError(ValueError):
@@ -66,8 +73,10 @@ def ordered_with_depth(plan: Plan) -> list[tuple[PlannedItem, int]]:
     return result
 
 
-def csv_rows(plan: Plan, profile: ProcessProfile, ado_project: str) -> list[list[str]]:
-    """Header plus one row per work item, in import order."""
+def csv_rows(
+    plan: Plan, profile: ProcessProfile, ado_project: str, *, iterations: bool = True
+) -> list[list[str]]:
+    """Header plus one row per work item, in import order; ``iterations=False``: no sprints."""
     ordered = ordered_with_depth(plan)
     if len(ordered) > CSV_IMPORT_LIMIT:
         raise ExportError(
@@ -78,7 +87,8 @@ def csv_rows(plan: Plan, profile: ProcessProfile, ado_project: str) -> list[list
     with_acceptance = profile.name in PROCESSES_WITH_ACCEPTANCE
     estimates = [_field_name(f) for f in profile.task_estimate_fields]
     header = ["ID", "Work Item Type", *(f"Title {level}" for level in range(1, depth + 1))]
-    header += ["Iteration Path", "Tags", "Description"]
+    header += ["Iteration Path"] if iterations else []
+    header += ["Tags", "Description"]
     header += ["Acceptance Criteria"] if with_acceptance else []
     header += [_field_name(profile.size_field), *estimates]
     rows = [header]
@@ -88,7 +98,8 @@ def csv_rows(plan: Plan, profile: ProcessProfile, ado_project: str) -> list[list
         description = item.description_html
         if not with_acceptance and item.acceptance_html:
             description += "<h3>Acceptance checklist</h3>" + item.acceptance_html
-        row = ["", profile.type_of(item.role), *titles, _iteration_path(plan, item, ado_project)]
+        row = ["", profile.type_of(item.role), *titles]
+        row += [_iteration_path(plan, item, ado_project)] if iterations else []
         row += ["; ".join([plan.project_tag, plan.key_tag(item.key), *item.tags]), description]
         row += [item.acceptance_html] if with_acceptance else []
         row += [_number(item.size)]
@@ -97,10 +108,20 @@ def csv_rows(plan: Plan, profile: ProcessProfile, ado_project: str) -> list[list
     return rows
 
 
-def render_csv(plan: Plan, profile: ProcessProfile, ado_project: str) -> str:
+def render_csv(
+    plan: Plan, profile: ProcessProfile, ado_project: str, *, iterations: bool = True
+) -> str:
     buffer = io.StringIO()
-    csv.writer(buffer).writerows(csv_rows(plan, profile, ado_project))
+    csv.writer(buffer).writerows(csv_rows(plan, profile, ado_project, iterations=iterations))
     return buffer.getvalue()
+
+
+def iterations_to_create(plan: Plan, ado_project: str) -> list[str]:
+    """The iteration paths the CSV names, with dates: they must exist before the import."""
+    return [
+        f"{ado_project}\\{plan.iteration_folder}\\{i.name}  {i.start} .. {i.finish}"
+        for i in plan.iterations
+    ]
 
 
 def render_markdown(
@@ -147,41 +168,61 @@ def render_markdown(
 
 
 def gantt_lines(plan: Plan, spec: BacklogSpec) -> list[str]:
-    """A mermaid gantt: a section and bar per phase, a section per sprint with its milestone."""
+    """A mermaid gantt: a section and bar per phase, then one section of sprints and milestones.
+
+    Sections are named "Phase N" and "Sprints" (short enough for mermaid's label margin); a
+    bar carries its phase's name, shortened when long - the Phases table has it in full. The
+    axis shows the year when the plan crosses one.
+    """
+    sprints = plan.iterations
+    crosses_year = sprints[0].start.year != sprints[-1].finish.year
     lines = [
         "gantt",
         f"    title {_gantt(plan.project_name)} roadmap",
         "    dateFormat YYYY-MM-DD",
-        "    axisFormat %d %b",
+        f"    axisFormat {'%d %b %Y' if crosses_year else '%d %b'}",
     ]
-    sprints = plan.iterations
-    for phase in spec.phases:
+    for number, phase in enumerate(spec.phases, start=1):
         first, last = sprints[phase.first_sprint - 1], sprints[phase.last_sprint - 1]
-        lines.append(f"    section {_gantt(phase.name)}")
-        label = f"{phase.name} ({span_label(first, last)})"
-        lines.append(f"    {_gantt(label)} :{first.start}, {_day_after(last.finish)}")
+        lines.append(f"    section Phase {number}")
+        lines.append(f"    {_gantt_label(phase.name)} :{first.start}, {_day_after(last.finish)}")
+    lines.append("    section Sprints")
     for iteration in sprints:
-        lines.append(f"    section {_gantt(iteration.name)}")
         lines.append(
-            f"    {_gantt(iteration.name)} :{iteration.start}, {_day_after(iteration.finish)}"
+            f"    {_gantt_label(iteration.name)} :{iteration.start}, {_day_after(iteration.finish)}"
         )
         milestone = plan.item(f"{iteration.key}:deliverables").title
-        lines.append(f"    {_gantt(milestone)} :milestone, {iteration.finish}, 0d")
+        lines.append(f"    {_gantt_label(milestone)} :milestone, {iteration.finish}, 0d")
     return lines
 
 
 def write_text_atomically(path: Path, content: str) -> None:
-    """Write ``content`` to ``path`` completely or not at all (temp file, then rename)."""
+    """Write ``content`` to ``path`` completely or not at all (temp file, then rename).
+
+    The file gets the mode a plain ``open()`` would give it (0666 less the umask), or keeps
+    the mode of the file it replaces: mkstemp's 0600 would hide an export from the team.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    mode = _mode_for(path)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
             stream.write(content)
+        os.chmod(temporary, mode)
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def _mode_for(path: Path) -> int:
+    try:
+        return stat.S_IMODE(os.stat(path).st_mode)
+    except FileNotFoundError:
+        umask = os.umask(0)  # the only way to read it; set straight back
+        os.umask(umask)
+        return 0o666 & ~umask
 
 
 def _markdown_sprint(out: list[str], plan: Plan, iteration, profile: ProcessProfile) -> None:
@@ -229,6 +270,13 @@ def _day_after(day: dt.date) -> str:
 def _gantt(value: str) -> str:
     """Mermaid gantt text: ':' '#' ';' are syntax there and '<' '>' markup: entity codes."""
     return " ".join(value.translate(_GANTT_ESCAPES).split())
+
+
+def _gantt_label(value: str) -> str:
+    text = " ".join(value.split())
+    if len(text) > GANTT_LABEL_MAX:
+        text = text[: GANTT_LABEL_MAX - 1].rstrip() + "\u2026"
+    return _gantt(text)
 
 
 def _md(value: str) -> str:

@@ -2,23 +2,57 @@
 
 Guarantee: every sprint (name and dates), every item of the plan and every query appears, so a
 reader sees exactly what ``apply`` will make sure exists. The process only changes the work
-item type names and the size field's name. Pure: returns a string.
+item type names and the size field's name. Pure: returns a string, wrapped on word
+boundaries to ``width`` when given (``output_width`` picks it: the terminal's, or none for a
+file or pipe, so lines stay whole for grep and diff).
 """
 
 from __future__ import annotations
+
+import shutil
+import textwrap
+from typing import TextIO
 
 from backlog.model import Plan, PlannedItem
 from backlog.planner import checklist_entries
 from backlog.process import ProcessProfile
 
 SIZE_LABELS = {"StoryPoints": "story points", "Effort": "effort", "Size": "size"}
+MIN_WIDTH = 40  # narrower than this, indents would leave no room for words
+CONTINUATION = "    "  # a wrapped line continues this much deeper than where it started
 
 
 def size_label(profile: ProcessProfile) -> str:
     return SIZE_LABELS.get(profile.size_field.rsplit(".", 1)[-1], "size")
 
 
-def render_plan(plan: Plan, profile: ProcessProfile) -> str:
+def output_width(stream: TextIO) -> int | None:
+    """The terminal's width (COLUMNS first, as shells set it); None for a file or pipe.
+
+    A pipe is not wrapped even when COLUMNS is set: tools such as pytest-xdist export it.
+    """
+    isatty = getattr(stream, "isatty", None)
+    if not (isatty and isatty()):
+        return None
+    return max(MIN_WIDTH, shutil.get_terminal_size().columns)
+
+
+def wrap_line(line: str, width: int | None) -> list[str]:
+    """``line`` in pieces of at most ``width`` columns, broken between words (only a word
+    longer than a whole line is cut)."""
+    if width is None or len(line) <= width:
+        return [line]
+    indent = line[: len(line) - len(line.lstrip(" "))]
+    return textwrap.wrap(
+        line.lstrip(" "),
+        width,
+        initial_indent=indent,
+        subsequent_indent=indent + CONTINUATION,
+        break_on_hyphens=False,  # dates, keys and sprint names stay whole
+    )
+
+
+def render_plan(plan: Plan, profile: ProcessProfile, width: int | None = None) -> str:
     lines: list[str] = []
     add = lines.append
     epic = plan.item("epic")
@@ -57,7 +91,7 @@ def render_plan(plan: Plan, profile: ProcessProfile) -> str:
         add("WIP limit: not set (add team_members in project.yml to limit it to one per person)")
     for warning in plan.warnings:
         add(f"warning: {warning}")
-    return "\n".join(lines) + "\n"
+    return "".join(f"{piece}\n" for line in lines for piece in wrap_line(line, width))
 
 
 def _sprint(lines: list[str], plan: Plan, sprint: str, profile: ProcessProfile) -> None:

@@ -58,7 +58,19 @@ class ServerError(AdoError):
 
 
 class ConnectionLostError(AdoError):
-    """No answer (refused, reset, timed out): a write may or may not have been applied."""
+    """No answer (reset, dropped, timed out): a write may or may not have been applied."""
+
+    cause = ""  # "lost" or "timed out" once transport.name_failure has looked at it
+
+
+class RefusedConnectionError(ConnectionLostError):
+    """Nothing accepted the connection (wrong URL, port or proxy): the request was never sent.
+
+    A ConnectionLostError, so every caller that handles "no answer" handles it too; retry.py
+    gives it a short budget, as resending to a closed port does not open it.
+    """
+
+    cause = "refused"
 
 
 def auth_message(operation: str, status: int, service_message: str = "") -> str:

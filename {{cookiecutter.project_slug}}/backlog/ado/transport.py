@@ -6,6 +6,8 @@
   Slashes inside a node or query path are sent plain, as in the spec's examples.
 - ``check``: status codes become the errors of ``errors.py`` (keeping Retry-After, which the
   SDK would drop); a successful answer paces the client on a low ``X-RateLimit-Remaining``.
+- ``name_failure``: a request without an answer named by its cause - refused (nothing
+  listens) or lost (dropped or timed out mid-request) - from the exceptions under it.
 - ``sdk_cache_dir``: where the SDK may keep its file caches, never HOME.
 """
 
@@ -21,7 +23,9 @@ from urllib.parse import urlsplit
 
 from backlog.ado.errors import (
     AuthError,
+    ConnectionLostError,
     HttpError,
+    RefusedConnectionError,
     ServerError,
     ThrottledError,
     auth_message,
@@ -78,6 +82,49 @@ def check(operation: str, response: Any, policy: Any) -> None:
     if status >= 300:
         raise HttpError(operation, status, message, type_key)
     policy.pace(response.headers)
+
+
+def name_failure(error: ConnectionLostError) -> ConnectionLostError:
+    """``error`` with its cause in the message; a RefusedConnectionError when refused.
+
+    The cause is read from the exceptions it was raised from (requests and urllib3 keep the
+    socket's own error); the place is the host and port only, never a URL's user-info.
+    """
+    if error.cause:
+        return error
+    chain = _causes(error)
+    where = next((_host_port(e) for e in chain if _host_port(e)), "")
+    if any(isinstance(e, ConnectionRefusedError) for e in chain):
+        by = f" by {where}" if where else ""
+        return RefusedConnectionError(
+            f"{error}: connection refused{by} (nothing listens there: wrong URL, port or proxy?)"
+        )
+    timed_out = any(isinstance(e, TimeoutError) for e in chain)
+    what = "timed out waiting for the answer" if timed_out else "connection lost mid-request"
+    named = ConnectionLostError(f"{error}: {what}" + (f" ({where})" if where else ""))
+    named.cause = "timed out" if timed_out else "lost"
+    return named
+
+
+def _causes(error: BaseException) -> list[BaseException]:
+    found: list[BaseException] = []
+    todo: list[object] = [error]
+    while todo:
+        current = todo.pop()
+        if not isinstance(current, BaseException) or any(current is e for e in found):
+            continue
+        found.append(current)
+        todo += [current.__cause__, current.__context__, *current.args]
+        todo += [getattr(current, name, None) for name in ("inner_exception", "reason")]
+    return found
+
+
+def _host_port(error: BaseException) -> str:
+    url = getattr(getattr(error, "request", None), "url", None)
+    if not isinstance(url, str):
+        return ""
+    parts = urlsplit(url)
+    return f"{parts.hostname}:{parts.port}" if parts.port else str(parts.hostname or "")
 
 
 def sdk_cache_dir() -> str:

@@ -12,6 +12,7 @@ import pytest
 
 from backlog.export import (
     CSV_IMPORT_LIMIT,
+    GANTT_LABEL_MAX,
     ExportError,
     csv_rows,
     gantt_lines,
@@ -136,9 +137,11 @@ def test_markdown_has_a_gantt_with_every_phase_and_sprint(plan, spec):
     assert lines[0] == "gantt"
     assert "    dateFormat YYYY-MM-DD" in lines
     sections = [line[len("    section ") :] for line in lines if line.startswith("    section ")]
-    assert sections == [p.name for p in spec.phases] + [i.name for i in plan.iterations]
+    assert sections == [f"Phase {n}" for n in range(1, len(spec.phases) + 1)] + ["Sprints"]
     tasks = [line for line in lines[4:] if not line.startswith("    section ")]
     assert all(GANTT_TASK.match(line) for line in tasks), tasks
+    phase_bars = [GANTT_TASK.match(line)["name"] for line in tasks[: len(spec.phases)]]
+    assert phase_bars == [p.name for p in spec.phases]
     for iteration in plan.iterations:
         bar = f"    {iteration.name} :{iteration.start}, {iteration.finish + dt.timedelta(days=1)}"
         assert bar in lines
@@ -153,9 +156,44 @@ def test_gantt_escapes_what_mermaid_would_read_as_syntax(plan, spec):
 
     lines = gantt_lines(plan, dataclasses.replace(spec, phases=phases))
 
-    assert "    section Data#58; prep #35;1#59; v2" in lines
     bar = next(line for line in lines if line.startswith("    Data#58;"))
+    assert bar.startswith("    Data#58; prep #35;1#59; v2 :")
     assert GANTT_TASK.match(bar)
+
+
+def test_gantt_sections_are_short_and_long_phase_names_shortened(plan, spec):
+    """Mermaid draws section names in a 75 px margin: a long one runs into its bar."""
+    long_name = "Data preparation, feature engineering and the first baseline model"
+    phases = (dataclasses.replace(spec.phases[0], name=long_name), *spec.phases[1:])
+    changed = dataclasses.replace(spec, phases=phases)
+
+    lines = gantt_lines(plan, changed)
+    text = render_markdown(plan, changed, profile_for("agile"))
+
+    sections = [line.split(" ", 5)[-1] for line in lines if line.startswith("    section ")]
+    assert max(len(name) for name in sections) <= len("Phase 10")
+    names = [GANTT_TASK.match(line)["name"] for line in lines if GANTT_TASK.match(line)]
+    assert max(len(name) for name in names) <= GANTT_LABEL_MAX
+    assert f"    {long_name[: GANTT_LABEL_MAX - 1].rstrip()}\u2026 :" in "\n".join(lines)
+    assert f"| {long_name} |" in text, "the Phases table has the full name"
+
+
+@pytest.mark.parametrize(
+    ("start", "axis"),
+    [
+        (dt.date(2027, 1, 4), "    axisFormat %d %b"),  # January to March: one year
+        (dt.date(2027, 11, 1), "    axisFormat %d %b %Y"),  # November to January
+    ],
+)
+def test_gantt_axis_shows_the_year_when_the_plan_crosses_one(spec, config, start, axis):
+    sprints = dataclasses.replace(spec.sprints, start=start)
+    plan = build_plan(dataclasses.replace(spec, sprints=sprints), config)
+    assert (plan.iterations[0].start.year != plan.iterations[-1].finish.year) == axis.endswith("Y")
+
+    lines = gantt_lines(plan, spec)
+
+    assert lines[3] == axis
+    assert [line for line in lines if "axisFormat" in line] == [axis]
 
 
 def test_markdown_for_a_wiki_uses_the_wiki_fence(plan, spec):
