@@ -20,6 +20,8 @@ from pathlib import Path
 CREATE_NOW = json.loads(r'''{{ cookiecutter.create_backlog_now | tojson }}''')
 ORG_URL = json.loads(r'''{{ cookiecutter.ado_org_url | tojson }}''')
 AUTHOR = json.loads(r'''{{ [cookiecutter.author_name, cookiecutter.author_email] | tojson }}''')
+ANSWERS = json.loads(r'''{{ cookiecutter | tojson }}''')  # noqa: E501 - one rendered line
+TEMPLATE_DIR = json.loads(r'''{{ template_dir() | tojson }}''')
 PLACEHOLDER_ORG = "https://dev.azure.com/your-organization"
 PLAN_FILE = "backlog/plan.md"
 APPLY = "python -m backlog apply"
@@ -78,13 +80,53 @@ def first_commit(root: Path) -> str:
     return "A git repository was created with the baked project as its first commit (main)."
 
 
+def template_source(given: str, template_dir: Path) -> str:
+    """Where teammates and `cruft update` find the template: a URL as given, else the local
+    clone's `origin` remote (a path on this machine means nothing on the next), else the
+    clone's absolute path."""
+    if "://" in given or given.startswith(("gh:", "gl:", "bb:", "git@", "git+")):
+        return given
+    origin = git(template_dir, "remote", "get-url", "origin")
+    return origin.stdout.strip() if origin.returncode == 0 else str(template_dir)
+
+
+def record_template(root: Path, answers: dict, template_dir: Path) -> str:
+    """Write .cruft.json (template, commit, answers), the record `cruft check` and `cruft
+    update` read, so a plain `cookiecutter` bake can take template fixes like a `cruft create`
+    one. Returns what to tell the user."""
+    if shutil.which("git") is None:
+        return "git not found: the template version is not recorded (.cruft.json)."
+    head = git(template_dir, "rev-parse", "HEAD")
+    if head.returncode != 0:
+        return "The template is not a git checkout: no .cruft.json, so no `cruft update` later."
+    source = template_source(str(answers.get("_template", template_dir)), template_dir)
+    # Answers only: paths of this machine (_output_dir, _repo_dir) mean nothing elsewhere.
+    context = {k: v for k, v in answers.items() if not k.startswith("_")}
+    context.update(_template=source, _commit=head.stdout.strip())
+    state = {
+        "template": source,
+        "commit": head.stdout.strip(),
+        "checkout": answers.get("_checkout"),
+        "context": {"cookiecutter": context},
+        "directory": None,
+    }
+    (root / ".cruft.json").write_text(json.dumps(state, indent=2) + "\n", encoding="utf-8")
+    dirty = git(template_dir, "status", "--porcelain", "--untracked-files=no").stdout.strip()
+    note = " (the template had uncommitted changes: updates diff from that commit)" if dirty else ""
+    return f"Template {source} at {head.stdout.strip()[:12]} recorded in .cruft.json{note}."
+
+
 def main() -> int:
     root = Path.cwd()
     remove_empty_folders(root)
     sys.path.insert(0, str(root))
     if run_backlog("export", "--format", "md", "--output", PLAN_FILE) == 0:
         print(f"Azure Boards plan written to {PLAN_FILE} (python -m backlog plan shows it).")
-    print(first_commit(root))
+    if "_commit" not in ANSWERS:
+        # cruft renders the template itself (with _commit set) to diff two versions, and
+        # writes .cruft.json on its own: a repository or a record there would end up in the diff.
+        print(record_template(root, ANSWERS, Path(TEMPLATE_DIR)))
+        print(first_commit(root))
     if not CREATE_NOW:
         print(f"To create the board later: pip install -e '.[backlog]' && {APPLY}")
         return 0

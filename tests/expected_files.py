@@ -9,6 +9,7 @@ from __future__ import annotations
 COMMON = frozenset(
     {
         ".azuredevops/pull_request_template.md",
+        ".cruft.json",
         ".gitignore",
         ".pre-commit-config.yaml",
         "Makefile",

@@ -83,9 +83,11 @@ def concept_patterns(ab: bool, deployment: str) -> list[tuple[str, str]]:
 def references(project: Path, ab: bool, deployment: str) -> list[str]:
     present = expected_files(ab_testing=ab, deployment=deployment)
     names = sorted(absent_names(present), key=len, reverse=True)
-    by_name = re.compile(
-        "|".join(rf"(?<![\w.-]){re.escape(n)}(?![\w-]|\.\w)" for n in names)
-    ) if names else None
+    by_name = (
+        re.compile("|".join(rf"(?<![\w.-]){re.escape(n)}(?![\w-]|\.\w)" for n in names))
+        if names
+        else None
+    )
     concepts = [(where, re.compile(p)) for where, p in concept_patterns(ab, deployment)]
     found = []
     for relative in sorted(present):
