@@ -4,7 +4,7 @@ Computed defaults and template facts live here. A default derived from a typed a
 valid for the system that receives it whatever the user typed (digits first, quotes, accents,
 emoji, 80 characters), so each derivation cleans, shortens or prefixes, and is checked against
 the same rules the pre-generation hook applies (``hooks/answer_rules.py`` and the generated
-project's ``backlog/naming.py``, loaded from their files: one copy of every rule).
+project's ``tools/backlog/naming.py``, loaded from their files: one copy of every rule).
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ def _load(name: str, path: Path):
 
 
 RULES = _load("ml_template_answer_rules", TEMPLATE_DIR / "hooks" / "answer_rules.py")
-NAMING = _load("ml_template_naming", RULES.PROJECT_TEMPLATE / "backlog" / "naming.py")
+NAMING = _load("ml_template_naming", RULES.PROJECT_TEMPLATE / "tools" / "backlog" / "naming.py")
 
 
 def next_monday_after(today: dt.date) -> dt.date:

@@ -154,7 +154,7 @@ class NaiveClient:
 
 def measure(latency_s: float, plan, run) -> tuple[float, int, int, object]:
     """(wall seconds, requests, writes, the server's normalized board) of one run."""
-    from tests.backlog.fake_ado import FakeAdo, Faults, dump
+    from fake_ado import FakeAdo, Faults, dump
 
     with FakeAdo("agile", pat=PAT) as ado:
         ado.set_faults(Faults(latency_s=latency_s))
@@ -180,7 +180,8 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as scratch:
         os.environ["AZURE_DEVOPS_CACHE_DIR"] = str(Path(scratch) / "sdk-cache")
         project = bake(args.template, Path(scratch))
-        sys.path.insert(0, str(project))  # the generated project's backlog tool and test server
+        sys.path.insert(0, str(project / "tools"))  # the generated project's backlog tool
+        sys.path.insert(0, str(TEMPLATE / "tests" / "tools" / "backlog"))  # its test server
         from backlog.apply import ApplyOptions, run_apply
 
         plan = load_plan(project)

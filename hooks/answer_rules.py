@@ -4,7 +4,7 @@ Standard library only. Two callers load this file by its path: the pre-generatio
 cookiecutter runs as a rendered copy in a temporary folder, so it cannot import its siblings)
 and the template's Jinja extension, which derives the defaults (a derived default must pass the
 same rules, so both use this one copy). Azure DevOps naming rules live in the generated
-project's ``backlog/naming.py``; they are passed in as ``naming``.
+project's ``tools/backlog/naming.py``; they are passed in as ``naming``.
 
 Every ``check_*`` function returns ``None`` for an accepted value, otherwise one sentence that
 states the rule (the caller adds the field and the value).
@@ -53,7 +53,7 @@ DEPENDENCY_MODULES_FILE = HOOKS_DIR / "dependency_modules.txt"
 # (python -m backlog, pytest's rootdir), src/ (the package), the pipeline scripts' folder
 # (scripts import their siblings) and every test folder (pytest puts a test folder without
 # __init__.py first on sys.path, so its modules become top-level names).
-IMPORT_ROOTS = (".", "src", "pipelines/scripts")
+IMPORT_ROOTS = (".", "src", "tools", "pipelines/scripts")
 _JINJA = re.compile(r"{%.*?%}|{{.*?}}")
 
 

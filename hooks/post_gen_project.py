@@ -29,6 +29,9 @@ APPLY = "python -m backlog apply"
 
 def run_backlog(*args: str) -> int:
     """Run ``python -m backlog ARGS`` in this interpreter; any failure becomes an exit code."""
+    # The tool ships in the project's tools/ folder (managed by the template); the hook runs
+    # in the project's root, like `make` and the pipelines.
+    sys.path.insert(0, str(Path.cwd() / "tools"))
     try:
         from backlog.cli import main
 

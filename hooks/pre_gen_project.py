@@ -3,7 +3,7 @@ written. On the first problem: one line naming the field, the value and the rule
 cookiecutter removes the (still empty) project folder.
 
 The rules live in ``hooks/answer_rules.py`` (shared with the Jinja extension that derives the
-defaults) and the Azure DevOps naming rules in the generated project's ``backlog/naming.py``;
+defaults) and the Azure DevOps naming rules in the generated project's ``tools/backlog/naming.py``;
 this script only loads them, reports, and keeps credentials out of cookiecutter's replay file.
 """
 
@@ -30,7 +30,7 @@ def load(name: str, path: Path):
 
 
 def load_naming_rules():
-    return load("ml_template_naming", Path(TEMPLATE_DIR, PROJECT_TEMPLATE, "backlog", "naming.py"))
+    return load("ml_template_naming", Path(TEMPLATE_DIR, PROJECT_TEMPLATE, "tools", "backlog", "naming.py"))
 
 
 def load_answer_rules():

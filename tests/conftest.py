@@ -71,6 +71,8 @@ def project_env(project: Path, scratch: Path) -> dict[str, str]:
             "PYTHONDONTWRITEBYTECODE": "1",
             "RUFF_NO_CACHE": "true",
             "PATH": f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}",
+            # What `make` and an editable install put on the path: the package and the tools.
+            "PYTHONPATH": os.pathsep.join(str(project / part) for part in ("src", "tools")),
         }
     )
     for secret in ("AZURE_DEVOPS_EXT_PAT", "SYSTEM_ACCESSTOKEN"):

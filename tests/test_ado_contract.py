@@ -1,6 +1,6 @@
 """The Azure DevOps requests of ``python -m backlog apply`` against the official REST specification.
 
-Two checks: every operation listed in the generated project's ``backlog/ado/operations.json``
+Two checks: every operation listed in the generated project's ``tools/backlog/ado/operations.json``
 exists in the 7.1 specification (path, method, api-version), and every request a full apply
 sends to the local test server - first run, re-run, edits, prune, a WIP limit, a team without a
 backlog iteration, an inherited process - matches a documented operation and has the body shape
@@ -21,7 +21,9 @@ import pytest
 
 TEMPLATE = Path(__file__).resolve().parents[1]
 SPECS = Path(__file__).resolve().parents[2] / "shared" / "azure-devops-rest-specs"
-OPERATIONS = TEMPLATE / "{{cookiecutter.project_slug}}" / "backlog" / "ado" / "operations.json"
+OPERATIONS = TEMPLATE / "{{cookiecutter.project_slug}}" / "tools" / "backlog" / "ado" / "operations.json"
+# The local Azure DevOps server lives with the tool's tests, in the template.
+TOOL_TESTS = TEMPLATE / "tests" / "tools" / "backlog"
 SPEC_FILES = {
     "wit": "wit/7.1/workItemTracking.json",
     "work": "work/7.1/work.json",
@@ -37,8 +39,9 @@ from pathlib import Path
 from backlog.config import load_config
 from backlog.planner import build_plan
 from backlog.schema import load_spec
-from tests.backlog.fake_ado import FakeAdo
-from tests.backlog.fake_ado.harness import apply
+sys.path.insert(0, sys.argv[2])
+from fake_ado import FakeAdo
+from fake_ado.harness import apply
 
 spec, problems = load_spec(Path("backlog/backlog.yml"), project_root=Path("."))
 assert not problems, problems
@@ -235,7 +238,7 @@ def test_a_recorded_apply_sends_only_documented_requests_with_documented_bodies(
     bake, run_in, specs, operations, process
 ):
     project = bake()
-    result = run_in(project, "python", "-c", DRIVER, process, timeout=300)
+    result = run_in(project, "python", "-c", DRIVER, process, str(TOOL_TESTS), timeout=300)
     assert result.returncode == 0, result.stderr[-3000:]
     recorded = json.loads(result.stdout.strip().splitlines()[-1])
     assert recorded["codes"] == [0, 0, 0]

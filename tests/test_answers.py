@@ -237,5 +237,5 @@ def test_the_shadowing_list_holds_every_module_the_project_installs():
 
 def test_the_projects_own_top_level_modules_are_found_in_the_template():
     found = RULES.project_modules()
-    assert {"backlog", "conftest", "pipeline_yaml", "aml_support", "fake_ado"} <= found
+    assert {"backlog", "conftest", "pipeline_yaml", "aml_support"} <= found
     assert "penguin_species_classifier" not in found and "" not in found

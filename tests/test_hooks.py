@@ -50,10 +50,10 @@ def test_pre_gen_accepts_the_default_answers():
 
 
 def test_pre_gen_uses_the_generated_projects_own_naming_rules():
-    """One copy of the Azure DevOps rules: the hook loads backlog/naming.py from the template."""
+    """One copy of the Azure DevOps rules: the hook loads tools/backlog/naming.py from the template."""
     hook = load_hook("pre_gen_project", answers())
     naming = hook.load_naming_rules()
-    expected = TEMPLATE / "{{cookiecutter.project_slug}}" / "backlog" / "naming.py"
+    expected = TEMPLATE / "{{cookiecutter.project_slug}}" / "tools" / "backlog" / "naming.py"
     assert Path(naming.__file__) == expected
     assert naming.check_team_name("ML: Team") is not None
 

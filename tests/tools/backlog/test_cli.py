@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 import subprocess
 import sys
 import types
 
 import pytest
 import yaml
-
 from backlog import cli
 from backlog.config import ConfigError, config_from_mapping
 
@@ -263,6 +263,11 @@ def test_export_with_a_bad_project_writes_nothing(tmp_path, capsys):
     assert not target.exists()
 
 
+def tools_on_path(project_root) -> dict[str, str]:
+    """The environment `make` and the installed project give: the bake's own tools/ importable."""
+    return {**os.environ, "PYTHONPATH": str(project_root / "tools")}
+
+
 def test_offline_commands_need_nothing_from_the_backlog_extra(project_root, tmp_path):
     """The post-generation hook runs these in cookiecutter's Python, which has no extra."""
     script = (
@@ -278,6 +283,7 @@ def test_offline_commands_need_nothing_from_the_backlog_extra(project_root, tmp_
     result = subprocess.run(
         [sys.executable, "-c", script],
         cwd=project_root,
+        env=tools_on_path(project_root),
         capture_output=True,
         text=True,
         timeout=60,
@@ -292,6 +298,7 @@ def test_python_dash_m_backlog_runs_from_the_project_root(project_root, plan):
     result = subprocess.run(
         [sys.executable, "-m", "backlog", "plan"],
         cwd=project_root,
+        env=tools_on_path(project_root),
         capture_output=True,
         text=True,
         timeout=60,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.backlog.fake_ado.state import PARENT, Project
+from fake_ado.state import PARENT, Project
 
 VOLATILE = {"System.Id", "System.Rev", "System.CreatedDate", "System.ChangedDate"}
 

@@ -9,7 +9,6 @@ import io
 import re
 
 import pytest
-
 from backlog.export import (
     CSV_IMPORT_LIMIT,
     GANTT_LABEL_MAX,

@@ -5,12 +5,11 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
-
 from backlog import wiql
 from backlog.process import PROFILES
-from tests.backlog.fake_ado import wiql_engine
-from tests.backlog.fake_ado.harness import tiny_plan
-from tests.backlog.fake_ado.processes import ALL_FIELDS, LINK_FIELDS
+from fake_ado import wiql_engine
+from fake_ado.harness import tiny_plan
+from fake_ado.processes import ALL_FIELDS, LINK_FIELDS
 
 PROFILE_NAMES = sorted(PROFILES)
 

@@ -9,7 +9,6 @@ import os
 import stat
 
 import pytest
-
 from backlog import cli
 from backlog.export import iterations_to_create, write_text_atomically
 
@@ -35,10 +34,13 @@ def mode_of(path) -> int:
 
 
 @pytest.mark.parametrize("fmt", ["csv", "md"])
-def test_output_dash_writes_the_export_to_stdout_and_no_file(fmt, tmp_path, monkeypatch, capsys):
+def test_output_dash_writes_the_export_to_stdout_and_no_file(
+    fmt, project_root, tmp_path, monkeypatch, capsys
+):
     monkeypatch.chdir(tmp_path)
+    root = ["--root", str(project_root)]
 
-    assert cli.main(["export", "--format", fmt, "--output", "-", "--project", "P"]) == 0
+    assert cli.main(["export", "--format", fmt, "--output", "-", "--project", "P", *root]) == 0
 
     captured = capsys.readouterr()
     assert list(tmp_path.iterdir()) == [], "no file named '-'"

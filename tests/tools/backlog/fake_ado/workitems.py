@@ -12,7 +12,7 @@ import re
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from tests.backlog.fake_ado.state import PARENT, Project, ServiceError
+from fake_ado.state import PARENT, Project, ServiceError
 
 CHILD = "System.LinkTypes.Hierarchy-Forward"
 KNOWN_RELATIONS = {PARENT, CHILD, "System.LinkTypes.Related", "Hyperlink", "ArtifactLink"}

@@ -7,7 +7,6 @@ import datetime as dt
 
 import pytest
 import yaml
-
 from backlog import naming
 from backlog.planner import build_plan, checklist_entries, default_query_folder, plan_iterations
 from backlog.spec import DAY_NAMES, CeremonySpec, PhaseSpec, StorySpec

@@ -9,10 +9,10 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote
 
-from tests.backlog.fake_ado import wiql_engine
-from tests.backlog.fake_ado.processes import ALL_FIELDS, LINK_FIELDS, SYSTEM
-from tests.backlog.fake_ado.state import Node, Project, Query, ServiceError
-from tests.backlog.fake_ado.workitems import run_batch
+from fake_ado import wiql_engine
+from fake_ado.processes import ALL_FIELDS, LINK_FIELDS, SYSTEM
+from fake_ado.state import Node, Project, Query, ServiceError
+from fake_ado.workitems import run_batch
 
 NO_PARENT = "00000000-0000-0000-0000-000000000000"
 

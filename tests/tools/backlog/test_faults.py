@@ -5,9 +5,8 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
-
-from tests.backlog.fake_ado import FakeAdo, Faults, dump
-from tests.backlog.fake_ado.harness import apply, fast_policy
+from fake_ado import FakeAdo, Faults, dump
+from fake_ado.harness import apply, fast_policy
 
 
 @pytest.fixture(scope="module")

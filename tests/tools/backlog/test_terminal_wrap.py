@@ -6,7 +6,6 @@ import io
 import re
 
 import pytest
-
 from backlog import cli
 from backlog.process import profile_for
 from backlog.render import output_width, render_plan, wrap_line

@@ -22,7 +22,7 @@ from backlog.ado.errors import ConnectionLostError, RefusedConnectionError  # no
 from backlog.ado.progress import CLEAR_LINE, Progress, Waiting  # noqa: E402
 from backlog.ado.retry import RetryPolicy  # noqa: E402
 from backlog.apply import ApplyOptions, run_apply  # noqa: E402
-from tests.backlog.fake_ado.harness import fast_policy, tiny_plan  # noqa: E402
+from fake_ado.harness import fast_policy, tiny_plan  # noqa: E402
 
 PAT = "pat-that-must-not-show-0123456789"
 

@@ -6,7 +6,7 @@ Usage: ``with FakeAdo(process="scrum") as ado: ...``; ``ado.url`` is the organiz
 a normalized view of everything on the board.
 """
 
-from tests.backlog.fake_ado.dump import dump
-from tests.backlog.fake_ado.server import FakeAdo, Faults, Recorded
+from fake_ado.dump import dump
+from fake_ado.server import FakeAdo, Faults, Recorded
 
 __all__ = ["FakeAdo", "Faults", "Recorded", "dump"]

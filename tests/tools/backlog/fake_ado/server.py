@@ -19,15 +19,15 @@ import threading
 import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from tests.backlog.fake_ado import routes
-from tests.backlog.fake_ado.processes import process_named
-from tests.backlog.fake_ado.state import Project, ServiceError
+from backlog.ado.client import OPERATIONS  # the product's list: the server accepts no other
 
-OPERATIONS = Path(__file__).resolve().parents[3] / "backlog" / "ado" / "operations.json"
+from fake_ado import routes
+from fake_ado.processes import process_named
+from fake_ado.state import Project, ServiceError
+
 READ_POSTS = ("wit.wiql", "wit.work_items_batch_get")
 
 

@@ -32,9 +32,9 @@ from backlog.render import output_width, render_plan
 from backlog.schema import load_spec
 from backlog.spec import BacklogSpec
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
 BACKLOG_FILE = Path("backlog") / "backlog.yml"
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+PROJECT_FILE = "project.yml"
 EXTRA_MISSING = "python -m backlog apply needs the backlog extra: pip install -e '.[backlog]'"
 # Top-level modules of the backlog extra: an ImportError naming one of them means the extra
 # is not installed, anything else is a real bug and is not hidden.
@@ -69,7 +69,9 @@ def main(argv: list[str] | None = None) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--root", type=Path, default=PROJECT_ROOT, help="project root")
+    common.add_argument(
+        "--root", type=Path, help="project root (default: the nearest folder up with project.yml)"
+    )
     common.add_argument("--file", type=Path, help="backlog file (default: backlog/backlog.yml)")
     process = argparse.ArgumentParser(add_help=False)
     process.add_argument(
@@ -114,9 +116,19 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def project_root(start: Path) -> Path:
+    """The nearest folder from ``start`` up that holds project.yml (``start`` if none does, so
+    the error names the file the user expected). The tool lives in tools/, not at the root, so
+    the root is where the user runs it, as with git."""
+    for folder in (start, *start.parents):
+        if (folder / PROJECT_FILE).is_file():
+            return folder
+    return start
+
+
 def load(args: argparse.Namespace) -> Loaded:
     """Validate the backlog file completely, read project.yml, build the plan; or raise."""
-    root = Path(args.root)
+    root = Path(args.root) if args.root is not None else project_root(Path.cwd())
     path = args.file if args.file is not None else root / BACKLOG_FILE
     spec, problems = load_spec(path, project_root=root)
     if problems:

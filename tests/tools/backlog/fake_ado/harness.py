@@ -20,7 +20,8 @@ if not os.environ.get("AZURE_DEVOPS_CACHE_DIR"):
 from backlog.ado.retry import RetryPolicy  # noqa: E402
 from backlog.apply import ApplyOptions, run_apply  # noqa: E402
 from backlog.model import Plan  # noqa: E402
-from tests.backlog.fake_ado.server import FakeAdo  # noqa: E402
+
+from fake_ado.server import FakeAdo  # noqa: E402
 
 
 def fast_policy(**overrides: Any) -> RetryPolicy:

@@ -11,7 +11,6 @@ from collections.abc import Callable
 
 import pytest
 import yaml
-
 from backlog import cli, naming
 from backlog.schema import TOP_KEYS, load_spec, parse_spec
 from backlog.spec import QUERY_KINDS

@@ -6,11 +6,10 @@ import dataclasses
 import time
 
 import pytest
-
 from backlog.process import profile_for
-from tests.backlog.fake_ado import FakeAdo
-from tests.backlog.fake_ado.harness import apply
-from tests.backlog.fake_ado.state import PARENT
+from fake_ado import FakeAdo
+from fake_ado.harness import apply
+from fake_ado.state import PARENT
 
 PROCESSES = ["agile", "scrum", "basic", "cmmi", "inherited-agile"]
 
@@ -215,7 +214,7 @@ def test_without_a_pat_an_entra_token_is_used_and_refreshed_before_it_expires(pl
 
 
 def test_a_rejected_item_fails_alone_its_children_wait_and_a_rerun_finishes(plan):
-    from tests.backlog.fake_ado.harness import tiny_plan
+    from fake_ado.harness import tiny_plan
 
     good = tiny_plan()
     bad = dataclasses.replace(

@@ -15,8 +15,8 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from tests.backlog.fake_ado import wiql_engine
-from tests.backlog.fake_ado.processes import (
+from fake_ado import wiql_engine
+from fake_ado.processes import (
     ALL_FIELDS,
     HTML_FIELDS,
     LINK_FIELDS,

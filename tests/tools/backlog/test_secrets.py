@@ -11,8 +11,8 @@ from pathlib import Path
 from backlog.ado import auth
 from backlog.ado.client import AdoClient
 from backlog.ado.errors import AdoError
-from tests.backlog.fake_ado import FakeAdo, Faults
-from tests.backlog.fake_ado.harness import apply, fast_policy
+from fake_ado import FakeAdo, Faults
+from fake_ado.harness import apply, fast_policy
 
 PAT = "pat-SECRET-9f3c1e7d5b"
 WRONG_PAT = "pat-WRONG-0a1b2c3d4e"

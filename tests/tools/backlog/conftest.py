@@ -1,7 +1,10 @@
-"""Fixtures of the backlog tests: the real files of this project, validated and planned once.
+"""Fixtures of the backlog tool's tests: the real files of a default bake, validated and
+planned once.
 
-``plan`` is what ``python -m backlog apply`` would send for this very repository, so tests that
-use it test the board the team will actually get.
+The tool ships in every project's tools/ folder, unrendered (Jinja-free), so these tests import
+it straight from the template and run once here, in the template's CI, instead of in every baked
+project. ``plan`` is what ``python -m backlog apply`` would send for a default bake, so tests
+that use it test the board a team actually gets.
 """
 
 from __future__ import annotations
@@ -11,20 +14,23 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from backlog.config import ProjectConfig, load_config
 from backlog.model import Plan
 from backlog.planner import build_plan
 from backlog.schema import load_spec
 from backlog.spec import BacklogSpec
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
-
 
 @pytest.fixture(scope="session")
-def project_root() -> Path:
-    """The root of this generated project (where project.yml and backlog/ live)."""
-    return PROJECT_ROOT
+def project_root(bake) -> Path:
+    """The root of a default bake (where project.yml and backlog/ live)."""
+    return bake()
+
+
+@pytest.fixture(autouse=True)
+def _run_from_the_project_root(project_root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The tool is run from the project's root, as the README and the pipelines run it."""
+    monkeypatch.chdir(project_root)
 
 
 @pytest.fixture(scope="session")

@@ -5,12 +5,11 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
-
 from backlog import diff, wiql
 from backlog.process import PROFILES
 from backlog.snapshot import RemoteBoard, RemoteItem, RemoteIteration, RemoteQuery, Snapshot
-from tests.backlog.fake_ado.harness import tiny_plan
-from tests.backlog.fake_ado.processes import SYSTEM
+from fake_ado.harness import tiny_plan
+from fake_ado.processes import SYSTEM
 
 PROJECT, TEAM = "Tiny", "Tiny Team"
 AGILE = PROFILES["agile"]

@@ -1,0 +1,10 @@
+"""The template's tools (the generated project's tools/ folder) are Jinja-free and copied
+unrendered into every bake, so their tests import them from the template itself."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+TOOLS = Path(__file__).resolve().parents[2] / "{{cookiecutter.project_slug}}" / "tools"
+sys.path.insert(0, str(TOOLS))
