@@ -21,7 +21,8 @@ import pytest
 
 TEMPLATE = Path(__file__).resolve().parents[1]
 SPECS = Path(__file__).resolve().parents[2] / "shared" / "azure-devops-rest-specs"
-OPERATIONS = TEMPLATE / "{{cookiecutter.project_slug}}" / "tools" / "backlog" / "ado" / "operations.json"
+BACKLOG_TOOL = TEMPLATE / "{{cookiecutter.project_slug}}" / "tools" / "backlog"
+OPERATIONS = BACKLOG_TOOL / "ado" / "operations.json"
 # The local Azure DevOps server lives with the tool's tests, in the template.
 TOOL_TESTS = TEMPLATE / "tests" / "tools" / "backlog"
 SPEC_FILES = {

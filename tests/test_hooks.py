@@ -50,7 +50,8 @@ def test_pre_gen_accepts_the_default_answers():
 
 
 def test_pre_gen_uses_the_generated_projects_own_naming_rules():
-    """One copy of the Azure DevOps rules: the hook loads tools/backlog/naming.py from the template."""
+    """One copy of the Azure DevOps rules: the hook loads tools/backlog/naming.py from the
+    template."""
     hook = load_hook("pre_gen_project", answers())
     naming = hook.load_naming_rules()
     expected = TEMPLATE / "{{cookiecutter.project_slug}}" / "tools" / "backlog" / "naming.py"
