@@ -30,7 +30,8 @@ def load(name: str, path: Path):
 
 
 def load_naming_rules():
-    return load("ml_template_naming", Path(TEMPLATE_DIR, PROJECT_TEMPLATE, "tools", "backlog", "naming.py"))
+    rules = Path(TEMPLATE_DIR, PROJECT_TEMPLATE, "tools", "backlog", "naming.py")
+    return load("ml_template_naming", rules)
 
 
 def load_answer_rules():
