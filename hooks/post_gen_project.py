@@ -122,7 +122,6 @@ def record_template(root: Path, answers: dict, template_dir: Path) -> str:
 def main() -> int:
     root = Path.cwd()
     remove_empty_folders(root)
-    sys.path.insert(0, str(root))
     if run_backlog("export", "--format", "md", "--output", PLAN_FILE) == 0:
         print(f"Azure Boards plan written to {PLAN_FILE} (python -m backlog plan shows it).")
     if "_commit" not in ANSWERS:
