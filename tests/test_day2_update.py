@@ -4,12 +4,14 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+import yaml
 from conftest import STABLE_ANSWERS, TEMPLATE
 
 pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
@@ -106,3 +108,26 @@ def test_a_template_fix_arrives_with_cruft_update_and_the_team_edit_survives(
     assert cruft(project, "check").returncode == 0, "up to date after the update"
     status = git(project, "status", "--porcelain")
     assert ".rej" not in status, status
+
+
+# (`azureml:<name>@latest` names this project's own assets, which it registers itself.)
+FLOATING = re.compile(
+    r"@(?:main|master|develop)\b|\bref:\s*refs/heads/|\brev:\s*(?:main|master|HEAD)\b"
+)
+
+
+def test_nothing_the_project_runs_floats_on_a_branch(bake):
+    """Pipeline templates, pre-commit hooks and the tools are taken at fixed versions: a
+    template resource `@main` or a hook `rev: main` would change a project nobody updated."""
+    project = bake()
+    found = [
+        f"{path.relative_to(project)}:{number}: {line.strip()}"
+        for path in sorted(project.rglob("*.y*ml"))
+        if ".git" not in path.parts
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if FLOATING.search(line) and not line.lstrip().startswith("#")
+    ]
+    assert found == []
+    hooks = yaml.safe_load((project / ".pre-commit-config.yaml").read_text(encoding="utf-8"))
+    revs = [repo.get("rev") for repo in hooks["repos"] if repo["repo"] not in ("local", "meta")]
+    assert revs and all(re.fullmatch(r"v?\d+(\.\d+)+", str(rev)) for rev in revs), revs
