@@ -74,6 +74,8 @@ def test_every_operation_route_and_method_is_in_its_spec(specs, operations):
         names = set(re.findall(r"\{(\w+)\}", op["route"]))
         assert any(names <= set(re.findall(r"\{(\w+)\}", p)) for p in spec_paths), op["name"]
         assert operation.get("operationId"), op["name"]
+        scopes = {s for entry in operation.get("security", []) for s in entry.get("oauth2", [])}
+        assert set(op["scopes"]) == scopes, f"{op['name']}: scopes {op['scopes']}, spec {scopes}"
 
 
 def test_every_query_parameter_is_documented_for_its_operation(specs, operations):
