@@ -37,6 +37,9 @@ def ado(monkeypatch):
         monkeypatch.delenv(name, raising=False)
     with FakeAzureDevOps(SECRET, project=PROJECT) as server:
         server.state.repositories = {SLUG: "repo-guid", "other-repo": "other-guid"}
+        # The answers may name release approvers: make them members of the team.
+        approvers = CONFIG["azure_devops"].get("release_approvers") or []
+        server.state.teams = {TEAM: {a.lower(): f"id-{a.lower()}" for a in approvers}}
         yield server
     assert server.violations == [], "requests outside ado_operations.json"
 
