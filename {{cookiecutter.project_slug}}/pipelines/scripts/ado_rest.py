@@ -83,7 +83,7 @@ def http_transport(header: str, timeout: float = 30) -> Transport:
             except json.JSONDecodeError:
                 return error.code, {"message": text[:300]}
         except (urllib.error.URLError, TimeoutError) as error:
-            raise SetupError(f"{method} {url.split('?')[0]}: no answer ({error})") from None
+            raise SetupError(f"no answer from {url.split('?')[0]} ({error})") from None
 
     return send
 
@@ -136,8 +136,11 @@ class AzureDevOps:
         url = f"{self.org_url}/{path}?" + urllib.parse.urlencode(
             {**query, "api-version": op["api_version"]}
         )
-        status, payload = self.send(op["method"], url, body)
         where = f"{name} ({op['method']} {op['route']})"
+        try:
+            status, payload = self.send(op["method"], url, body)
+        except SetupError as error:  # no answer at all: say which operation was waiting
+            raise SetupError(f"{where}: {error}", error.code) from None
         if status in (401, 403):
             raise SetupError(
                 f"{where}: not authorized ({status}); the token needs the scopes listed in "

@@ -234,6 +234,16 @@ def test_a_failing_call_names_its_operation_and_status_in_one_line(ado, capsys):
     assert SECRET not in captured.out + captured.err
 
 
+def test_an_unreachable_organization_is_one_line_naming_the_operation(ado, capsys):
+    with FakeAzureDevOps(SECRET) as closed:
+        url = closed.url  # the port is closed once the server is gone
+    code = create_pipelines.main(["--org-url", url, "--repository", SLUG, "--yes"], root=ROOT)
+    assert code == 1
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert "git.repository_get (GET {project}/_apis/git/repositories/{repositoryId})" in line
+    assert "no answer from http://127.0.0.1" in line
+
+
 def test_the_placeholder_organization_is_refused_before_any_request(ado, capsys):
     code = create_pipelines.main(
         ["--repository", SLUG, "--org-url", "https://dev.azure.com/your-organization"], root=ROOT
