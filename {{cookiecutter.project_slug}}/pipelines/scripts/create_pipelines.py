@@ -5,14 +5,15 @@
 
 What it sets up (the YAML files stay the definition; this only registers them):
 - one pipeline per file in pipelines/*.yml, named "<project slug>-<file name>", in the root
-  folder (deploy.yml's pipeline trigger finds "<slug>-train" by that name; in a folder the
-  trigger would have to spell the folder too);
+  folder (the deployment pipeline's trigger finds "<slug>-train" by that name; in a folder
+  the trigger would have to spell the folder too);
 - a first run of each pipeline with a CI trigger that has never run: a pipeline created over
   REST may not fire its CI trigger before it ran once (azure-devops-cli-extension#999);
   --skip-first-run leaves them alone;
-- the Azure DevOps environments named in pipelines/environments/*.yml (when the project has a
-  deploy pipeline), plus an Approval check on prod with the approvers of --prod-approver, or
-  else of project.yml azure_devops.release_approvers (e-mails of members of azure_devops.team);
+- the Azure DevOps environments named in pipelines/environments/*.yml (when project.yml
+  project.deployment is not "none"), plus an Approval check on prod with the approvers of
+  --prod-approver, or else of project.yml azure_devops.release_approvers (e-mails of members
+  of azure_devops.team);
 - on the main branch: build validation with the pull-request pipeline, and "check for linked
   work items" (AB#<id> links a pull request to its work item).
 It also reports which service connections named in pipelines/environments/ are missing (they
@@ -57,6 +58,7 @@ class Settings:
     slug: str
     team: str
     prod_approvers: list[str] = field(default_factory=list)  # identity ids or e-mails
+    deploys: bool = True  # the answers chose a deployment: environments and approvals
     first_runs: bool = True
 
     @property
@@ -149,6 +151,7 @@ def load_settings(root: Path, args: argparse.Namespace) -> Settings:
         team=str(ado.get("team") or f"{project} Team"),
         prod_approvers=args.prod_approver or release_approvers(ado),
         first_runs=not args.skip_first_run,
+        deploys=(config.get("project") or {}).get("deployment", "none") != "none",
     )
 
 
@@ -190,7 +193,6 @@ def approver_ids(settings: Settings, ado: AzureDevOps) -> list[str]:
 
 def plan(root: Path, settings: Settings, ado: AzureDevOps) -> tuple[list[Action], dict[str, Any]]:
     """What exists and what is missing, from read requests only."""
-    deploys = (root / "pipelines" / "deploy.yml").is_file()
     state: dict[str, Any] = {"repository_id": ado.repository_id(settings.repository)}
     state["pipelines"] = {}
     actions = []
@@ -204,7 +206,7 @@ def plan(root: Path, settings: Settings, ado: AzureDevOps) -> tuple[list[Action]
             ran = found is not None and ado.has_run(found)
             actions.append(Action("first run", name, ran, settings.branch))
     state["environments"] = {}
-    if deploys:
+    if settings.deploys:
         for stage, name in environment_names(root).items():
             found = ado.environment_id(name)
             if found is not None:

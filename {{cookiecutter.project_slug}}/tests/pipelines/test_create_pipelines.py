@@ -21,12 +21,13 @@ ROOT = Path(__file__).resolve().parents[2]
 CONFIG = yaml.safe_load((ROOT / "project.yml").read_text(encoding="utf-8"))
 SLUG = CONFIG["project"]["slug"]
 TEAM = CONFIG["azure_devops"]["team"]
-DEPLOYS = (ROOT / "pipelines" / "deploy.yml").is_file()
+DEPLOYS = CONFIG["project"]["deployment"] != "none"
 PROJECT = "Fabrikam Fiber"
 SECRET = "pat-7f3c-do-not-print"
 MAIN = "refs/heads/main"
 STEMS = sorted(f.stem for f in (ROOT / "pipelines").glob("*.yml"))
-# deploy.yml has `trigger: none`: it starts from a training run, a manual run would deploy.
+# The deployment pipeline has `trigger: none`: it starts from a training run; run by hand, it
+# would deploy.
 CI_STEMS = [s for s in STEMS if s != "deploy"]
 
 
@@ -79,7 +80,7 @@ def test_apply_creates_every_pipeline_then_the_policies_then_queues_the_first_ru
         f"{SLUG}-{stem}": f"/pipelines/{stem}.yml" for stem in STEMS
     }
     for body in created.values():
-        assert body["folder"] == "\\"  # deploy.yml finds "<slug>-train" by its bare name
+        assert body["folder"] == "\\"  # the deployment finds "<slug>-train" by name
         assert body["configuration"]["type"] == "yaml"
         assert body["configuration"]["repository"] == {"id": "repo-guid", "type": "azureReposGit"}
     ids = {d["name"]: d["id"] for d in ado.state.definitions}
