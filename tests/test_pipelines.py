@@ -46,6 +46,8 @@ ALWAYS = {
     "scripts/validate_pipelines.py",
     "scripts/check_branch_name.py",
     "scripts/create_pipelines.py",
+    "scripts/ado_rest.py",
+    "scripts/ado_operations.json",
     "scripts/training_report.py",
 }
 DEPLOYED = {"deploy.yml", "environments/prod.yml", "scripts/smoke_test.py"}

@@ -5,57 +5,48 @@
 
 What it sets up (the YAML files stay the definition; this only registers them):
 - one pipeline per file in pipelines/*.yml, named "<project slug>-<file name>", in the root
-  folder (deploy.yml's pipeline trigger finds "<slug>-train" by that name; in a folder the
-  trigger would have to spell the folder too);
-- the Azure DevOps environments named in pipelines/environments/*.yml (when the project has a
-  deploy pipeline), plus an Approval check on prod for each --prod-approver given;
+  folder (the deployment pipeline's trigger finds "<slug>-train" by that name; in a folder
+  the trigger would have to spell the folder too);
+- a first run of each pipeline with a CI trigger that has never run: a pipeline created over
+  REST may not fire its CI trigger before it ran once (azure-devops-cli-extension#999);
+  --skip-first-run leaves them alone;
+- the Azure DevOps environments named in pipelines/environments/*.yml (when project.yml
+  project.deployment is not "none"), plus an Approval check on prod with the approvers of
+  --prod-approver, or else of project.yml azure_devops.release_approvers (e-mails of members
+  of azure_devops.team);
 - on the main branch: build validation with the pull-request pipeline, and "check for linked
   work items" (AB#<id> links a pull request to its work item).
+It also reports which service connections named in pipelines/environments/ are missing (they
+need Azure details, so they are created by hand: pipelines/README.md).
 
-Guarantees: idempotent (whatever exists, matched by name, is left alone: a second run
-creates nothing); nothing is written without --yes or a "y" at the prompt; the token is read
-from AZURE_DEVOPS_EXT_PAT (or SYSTEM_ACCESSTOKEN, or an `az login` session) and never
-printed. Exit codes: 0 done or planned, 1 a request failed, 2 bad input, 3 not authorized.
+Guarantees: every request is an operation of ado_operations.json; idempotent (what exists,
+found by filtered lookups, is left alone: a second run creates nothing); nothing is written
+without --yes or a "y" at the prompt; the token is read from AZURE_DEVOPS_EXT_PAT (or
+SYSTEM_ACCESSTOKEN, or an `az login` session) and never printed. Exit codes: 0 done or
+planned, 1 a request failed, 2 bad input, 3 not authorized.
 """
 
 from __future__ import annotations
 
 import argparse
-import base64
-import json
-import logging
 import os
 import re
 import subprocess
 import sys
-import urllib.error
 import urllib.parse
-import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
+from ado_rest import AzureDevOps, SetupError, Transport, authorization, http_transport
 
 ROOT = Path(__file__).resolve().parents[2]
-API = "7.1"
-CHECKS_API = "7.1-preview.1"
 BUILD_POLICY = "0609b952-1397-4640-95ec-e00a01b2c241"
 WORK_ITEM_POLICY = "40e92b44-2fe1-4dd6-b3d8-74a9c21d0c6e"
-APPROVAL_CHECK = "8c6f20a7-a545-4486-9777-f762fafe0d4d"
-ADO_SCOPE = "499b84ac-1321-427f-aa17-267ca6975798/.default"
 PR_PIPELINE = "pr-validation"
-
-Transport = Callable[[str, str, Any], tuple[int, Any]]
-
-
-class SetupError(Exception):
-    """A failed or refused request; ``code`` is the exit code."""
-
-    def __init__(self, message: str, code: int = 1) -> None:
-        super().__init__(message)
-        self.code = code
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 @dataclass
@@ -65,7 +56,14 @@ class Settings:
     repository: str
     branch: str
     slug: str
-    prod_approvers: list[str] = field(default_factory=list)
+    team: str
+    prod_approvers: list[str] = field(default_factory=list)  # identity ids or e-mails
+    deploys: bool = True  # the answers chose a deployment: environments and approvals
+    first_runs: bool = True
+
+    @property
+    def ref(self) -> str:
+        return f"refs/heads/{self.branch}"
 
 
 @dataclass
@@ -83,15 +81,45 @@ def pipeline_files(root: Path) -> list[Path]:
     return sorted((root / "pipelines").glob("*.yml"))
 
 
-def environment_names(root: Path) -> dict[str, str]:
-    """Stage name (dev, prod) -> Azure DevOps environment, from pipelines/environments/."""
-    names = {}
+def has_ci_trigger(file: Path) -> bool:
+    """A YAML pipeline without ``trigger`` runs on every push: only ``trigger: none`` has none."""
+    try:
+        document = yaml.safe_load(file.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError:
+        return True
+    return str(document.get("trigger", "")).strip().lower() != "none"
+
+
+def environment_variables(root: Path, name: str) -> dict[str, str]:
+    """Stage name (dev, prod) -> the value of variable ``name`` in pipelines/environments/."""
+    values = {}
     for file in sorted((root / "pipelines" / "environments").glob("*.yml")):
         variables = (yaml.safe_load(file.read_text(encoding="utf-8")) or {}).get("variables", [])
         for entry in variables:
-            if isinstance(entry, dict) and entry.get("name") == "adoEnvironment":
-                names[file.stem] = str(entry["value"])
-    return names
+            if isinstance(entry, dict) and entry.get("name") == name and entry.get("value"):
+                values[file.stem] = str(entry["value"])
+    return values
+
+
+def environment_names(root: Path) -> dict[str, str]:
+    return environment_variables(root, "adoEnvironment")
+
+
+def release_approvers(ado: dict[str, Any]) -> list[str]:
+    """project.yml azure_devops.release_approvers: absent or empty means nobody."""
+    approvers = ado.get("release_approvers") or []
+    if not isinstance(approvers, list):
+        raise SetupError(
+            "project.yml: azure_devops.release_approvers: must be a list of e-mails", 2
+        )
+    for index, approver in enumerate(approvers):
+        if not isinstance(approver, str) or not EMAIL.match(approver.strip()):
+            raise SetupError(
+                f"project.yml: azure_devops.release_approvers[{index}]: {approver!r} is not an "
+                "e-mail",
+                2,
+            )
+    return [a.strip() for a in approvers]
 
 
 def load_settings(root: Path, args: argparse.Namespace) -> Settings:
@@ -115,7 +143,15 @@ def load_settings(root: Path, args: argparse.Namespace) -> Settings:
         )
     repository = args.repository or repository_from_git(root) or slug
     return Settings(
-        str(org).rstrip("/"), str(project), repository, args.branch, slug, args.prod_approver
+        org_url=str(org).rstrip("/"),
+        project=str(project),
+        repository=repository,
+        branch=args.branch,
+        slug=slug,
+        team=str(ado.get("team") or f"{project} Team"),
+        prod_approvers=args.prod_approver or release_approvers(ado),
+        first_runs=not args.skip_first_run,
+        deploys=(config.get("project") or {}).get("deployment", "none") != "none",
     )
 
 
@@ -136,115 +172,20 @@ def repository_from_git(root: Path) -> str | None:
     return urllib.parse.unquote(match.group(1)) if match else None
 
 
-# --- talking to Azure DevOps ----------------------------------------------------------------
-
-
-def authorization() -> str:
-    """The Authorization header value; SetupError(code 3) when no credential is available."""
-    pat = os.environ.get("AZURE_DEVOPS_EXT_PAT")
-    if pat:
-        return "Basic " + base64.b64encode(f":{pat}".encode()).decode()
-    token = os.environ.get("SYSTEM_ACCESSTOKEN")
-    if token:
-        return f"Bearer {token}"
-    try:
-        from azure.identity import DefaultAzureCredential
-
-        # Each credential it tries logs a warning when it is not set up; the one line we print
-        # when none worked says what to do instead.
-        logging.getLogger("azure.identity").setLevel(logging.ERROR)
-
-        credential = DefaultAzureCredential(exclude_interactive_browser_credential=True)
-        return f"Bearer {credential.get_token(ADO_SCOPE).token}"
-    except Exception:  # noqa: BLE001 - any failure means: no usable login
+def approver_ids(settings: Settings, ado: AzureDevOps) -> list[str]:
+    """Identity ids of the prod approvers; e-mails are looked up among the team's members."""
+    emails = [a for a in settings.prod_approvers if "@" in a]
+    if not emails:
+        return list(settings.prod_approvers)
+    members = ado.team_member_ids(settings.team)
+    unknown = [e for e in emails if e.lower() not in members]
+    if unknown:
         raise SetupError(
-            "no Azure DevOps credential: set AZURE_DEVOPS_EXT_PAT (scopes in pipelines/README.md: "
-            "Build, Code, Environment, Project and Team) or run `az login`",
-            3,
-        ) from None
-
-
-def http_transport(header: str, timeout: float = 30) -> Transport:
-    """A transport over urllib; the token only ever goes into the Authorization header."""
-
-    def send(method: str, url: str, body: Any) -> tuple[int, Any]:
-        data = json.dumps(body).encode() if body is not None else None
-        request = urllib.request.Request(url, data=data, method=method)
-        request.add_header("Authorization", header)
-        request.add_header("Accept", "application/json")
-        if data is not None:
-            request.add_header("Content-Type", "application/json")
-        try:
-            with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
-                text = response.read().decode() or "null"
-                return response.status, json.loads(text)
-        except urllib.error.HTTPError as error:
-            text = error.read().decode(errors="replace")
-            try:
-                return error.code, json.loads(text)
-            except json.JSONDecodeError:
-                return error.code, {"message": text[:300]}
-        except (urllib.error.URLError, TimeoutError) as error:
-            raise SetupError(f"{method} {url.split('?')[0]}: no answer ({error})") from None
-
-    return send
-
-
-class AzureDevOps:
-    """The few REST calls this script makes; every failure becomes a one-line SetupError."""
-
-    def __init__(self, settings: Settings, send: Transport) -> None:
-        self.base = f"{settings.org_url}/{urllib.parse.quote(settings.project)}/_apis"
-        self.send = send
-
-    def call(self, method: str, path: str, body: Any = None, api: str = API, **query: str) -> Any:
-        url = f"{self.base}/{path}?" + urllib.parse.urlencode({**query, "api-version": api})
-        status, payload = self.send(method, url, body)
-        if status in (401, 403):
-            raise SetupError(
-                f"{method} {path}: not authorized ({status}); the token needs the scopes listed "
-                "in pipelines/README.md",
-                3,
-            )
-        if status >= 300:
-            message = payload.get("message") if isinstance(payload, dict) else payload
-            raise SetupError(f"{method} {path}: {status} {message}")
-        return payload
-
-    def repository_id(self, name: str) -> str:
-        return str(self.call("GET", f"git/repositories/{urllib.parse.quote(name)}")["id"])
-
-    def pipelines(self) -> dict[str, int]:
-        return {
-            p["name"]: int(p["id"])
-            for p in self.call("GET", "pipelines", **{"$top": "1000"})["value"]
-        }
-
-    def environments(self) -> dict[str, int]:
-        return {
-            e["name"]: int(e["id"])
-            for e in self.call("GET", "distributedtask/environments", **{"$top": "1000"})["value"]
-        }
-
-    def approval_exists(self, environment_id: int) -> bool:
-        checks = self.call(
-            "GET",
-            "pipelines/checks/configurations",
-            api=CHECKS_API,
-            resourceType="environment",
-            resourceId=str(environment_id),
-        )["value"]
-        return any(c.get("type", {}).get("id", "").lower() == APPROVAL_CHECK for c in checks)
-
-    def policy_exists(self, repository_id: str, ref: str, policy_type: str) -> bool:
-        found = self.call(
-            "GET",
-            "policy/configurations",
-            repositoryId=repository_id,
-            refName=ref,
-            policyType=policy_type,
-        )["value"]
-        return bool(found)
+            f"prod approvers: {', '.join(unknown)} not a member of team {settings.team!r} "
+            "(add them to the team, or pass --prod-approver with their identity id)",
+            2,
+        )
+    return [members[a.lower()] if "@" in a else a for a in settings.prod_approvers]
 
 
 # --- plan and apply --------------------------------------------------------------------------
@@ -253,129 +194,97 @@ class AzureDevOps:
 def plan(root: Path, settings: Settings, ado: AzureDevOps) -> tuple[list[Action], dict[str, Any]]:
     """What exists and what is missing, from read requests only."""
     state: dict[str, Any] = {"repository_id": ado.repository_id(settings.repository)}
-    state["pipelines"] = ado.pipelines()
-    state["environments"] = (
-        ado.environments() if (root / "pipelines" / "deploy.yml").is_file() else {}
-    )
-    actions = [
-        Action(
-            "pipeline",
-            f"{settings.slug}-{file.stem}",
-            f"{settings.slug}-{file.stem}" in state["pipelines"],
-            f"/pipelines/{file.name}",
-        )
-        for file in pipeline_files(root)
-    ]
-    if (root / "pipelines" / "deploy.yml").is_file():
+    state["pipelines"] = {}
+    actions = []
+    for file in pipeline_files(root):
+        name = f"{settings.slug}-{file.stem}"
+        found = ado.pipeline_id(name)
+        if found is not None:
+            state["pipelines"][name] = found
+        actions.append(Action("pipeline", name, found is not None, f"/pipelines/{file.name}"))
+        if settings.first_runs and has_ci_trigger(file):
+            ran = found is not None and ado.has_run(found)
+            actions.append(Action("first run", name, ran, settings.branch))
+    state["environments"] = {}
+    if settings.deploys:
         for stage, name in environment_names(root).items():
-            actions.append(Action("environment", name, name in state["environments"], stage))
+            found = ado.environment_id(name)
+            if found is not None:
+                state["environments"][name] = found
+            actions.append(Action("environment", name, found is not None, stage))
             if stage == "prod" and settings.prod_approvers:
-                exists = name in state["environments"] and ado.approval_exists(
-                    state["environments"][name]
-                )
+                state["approvers"] = approver_ids(settings, ado)
+                exists = found is not None and ado.approval_exists(found)
                 actions.append(Action("approval", name, exists, ", ".join(settings.prod_approvers)))
-    ref = f"refs/heads/{settings.branch}"
+    pr_pipeline = state["pipelines"].get(f"{settings.slug}-{PR_PIPELINE}")
     for policy, label in (
         (BUILD_POLICY, "build validation"),
         (WORK_ITEM_POLICY, "linked work items"),
     ):
-        exists = ado.policy_exists(state["repository_id"], ref, policy)
+        # Build validation of a pipeline that does not exist yet cannot exist either.
+        exists = (policy != BUILD_POLICY or pr_pipeline is not None) and ado.policy_exists(
+            state["repository_id"],
+            settings.ref,
+            policy,
+            pr_pipeline if policy == BUILD_POLICY else None,
+        )
         actions.append(Action("policy", f"{label} on {settings.branch}", exists, policy))
+    connections = sorted(set(environment_variables(root, "serviceConnection").values()))
+    state["missing_connections"] = sorted(set(connections) - ado.service_connections(connections))
     return actions, state
+
+
+def policy_settings(action: Action, settings: Settings, state: dict[str, Any]) -> dict[str, Any]:
+    scope = [
+        {"repositoryId": state["repository_id"], "refName": settings.ref, "matchKind": "exact"}
+    ]
+    if action.detail != BUILD_POLICY:
+        return {"scope": scope}
+    return {
+        "scope": scope,
+        "buildDefinitionId": state["pipelines"][f"{settings.slug}-{PR_PIPELINE}"],
+        "displayName": "Pull-request validation",
+        "queueOnSourceUpdateOnly": False,
+        "manualQueueOnly": False,
+        "validDuration": 720,
+    }
 
 
 def apply(
     actions: list[Action], settings: Settings, ado: AzureDevOps, state: dict[str, Any], echo=print
 ) -> None:
-    """Create every missing item, in an order where each one finds what it refers to."""
-    repo = state["repository_id"]
-    for action in (a for a in actions if not a.exists):
+    """Create every missing item, in an order where each one finds what it refers to; first
+    runs go last, once the policies and environments they meet are in place."""
+    missing = [a for a in actions if not a.exists]
+    for action in sorted(missing, key=lambda a: a.kind == "first run"):
         if action.kind == "pipeline":
-            created = ado.call(
-                "POST",
-                "pipelines",
-                {
-                    "name": action.name,
-                    "folder": "\\",
-                    "configuration": {
-                        "type": "yaml",
-                        "path": action.detail,
-                        "repository": {"id": repo, "type": "azureReposGit"},
-                    },
-                },
+            state["pipelines"][action.name] = ado.create_pipeline(
+                action.name, action.detail, state["repository_id"]
             )
-            state["pipelines"][action.name] = int(created["id"])
         elif action.kind == "environment":
-            created = ado.call(
-                "POST",
-                "distributedtask/environments",
-                {
-                    "name": action.name,
-                    "description": f"{settings.slug} {action.detail}, see pipelines/environments",
-                },
+            state["environments"][action.name] = ado.create_environment(
+                action.name, f"{settings.slug} {action.detail}, see pipelines/environments"
             )
-            state["environments"][action.name] = int(created["id"])
         elif action.kind == "approval":
-            ado.call(
-                "POST",
-                "pipelines/checks/configurations",
-                {
-                    "type": {"id": APPROVAL_CHECK, "name": "Approval"},
-                    "settings": {
-                        "approvers": [{"id": approver} for approver in settings.prod_approvers],
-                        "minRequiredApprovers": 1,
-                        "requesterCannotBeApprover": True,
-                        "instructions": "Check the dev deployment and the training metrics first.",
-                    },
-                    "resource": {
-                        "type": "environment",
-                        "id": str(state["environments"][action.name]),
-                        "name": action.name,
-                    },
-                    "timeout": 43200,
-                },
-                api=CHECKS_API,
-            )
+            environment_id = state["environments"][action.name]
+            ado.add_approval(environment_id, action.name, state["approvers"])
         elif action.kind == "policy":
-            scope = [
-                {
-                    "repositoryId": repo,
-                    "refName": f"refs/heads/{settings.branch}",
-                    "matchKind": "exact",
-                }
-            ]
-            policy_settings: dict[str, Any] = {"scope": scope}
-            if action.detail == BUILD_POLICY:
-                policy_settings.update(
-                    {
-                        "buildDefinitionId": state["pipelines"][f"{settings.slug}-{PR_PIPELINE}"],
-                        "displayName": "Pull-request validation",
-                        "queueOnSourceUpdateOnly": False,
-                        "manualQueueOnly": False,
-                        "validDuration": 720,
-                    }
-                )
-            ado.call(
-                "POST",
-                "policy/configurations",
-                {
-                    "isEnabled": True,
-                    "isBlocking": True,
-                    "type": {"id": action.detail},
-                    "settings": policy_settings,
-                },
-            )
+            ado.create_policy(action.detail, policy_settings(action, settings, state))
+        elif action.kind == "first run":
+            run = ado.run_pipeline(state["pipelines"][action.name], settings.ref)
+            web = ((run.get("_links") or {}).get("web") or {}).get("href", "")
+            echo(f"queued first run: {action.name} on {action.detail}, run {run['id']} {web}")
+            continue
         echo(f"created {action.kind}: {action.name}")
 
 
-def main(
-    argv: list[str] | None = None,
-    *,
-    transport: Transport | None = None,
-    root: Path = ROOT,
-    ask: Callable[[str], str] = input,
-) -> int:
-    """Plan, then apply when confirmed; ``transport`` is the seam tests replace."""
+def status(action: Action) -> str:
+    if action.kind == "first run":
+        return "ran" if action.exists else "queue"
+    return "exists" if action.exists else "create"
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--org-url", help="default: project.yml azure_devops.organization_url")
     parser.add_argument("--project", help="default: project.yml azure_devops.project")
@@ -386,32 +295,50 @@ def main(
         action="append",
         default=[],
         metavar="ID",
-        help="user or group id that approves prod deployments (repeatable)",
+        help="identity id (or team member's e-mail) that approves prod deployments "
+        "(repeatable; default: project.yml azure_devops.release_approvers)",
+    )
+    parser.add_argument(
+        "--skip-first-run",
+        action="store_true",
+        help="do not queue the first run of pipelines with a CI trigger that never ran",
     )
     parser.add_argument("--dry-run", action="store_true", help="print the plan, write nothing")
     parser.add_argument("--yes", action="store_true", help="apply without asking")
-    args = parser.parse_args(argv)
+    return parser.parse_args(argv)
+
+
+def main(
+    argv: list[str] | None = None,
+    *,
+    transport: Transport | None = None,
+    root: Path = ROOT,
+    ask: Callable[[str], str] = input,
+) -> int:
+    """Plan, then apply when confirmed; ``transport`` is the seam tests replace."""
+    args = parse_args(argv)
     try:
         settings = load_settings(root, args)
-        ado = AzureDevOps(settings, transport or http_transport(authorization()))
+        send = transport or http_transport(authorization())
+        ado = AzureDevOps(settings.org_url, settings.project, send)
         actions, state = plan(root, settings, ado)
         for action in actions:
-            print(f"  {'exists ' if action.exists else 'create '} {action.kind:<12} {action.name}")
+            print(f"  {status(action):<8} {action.kind:<12} {action.name}")
+        for name in state["missing_connections"]:
+            print(f"  missing  service connection {name} (create it by hand: pipelines/README.md)")
         missing = [a for a in actions if not a.exists]
         if not missing:
             print("Nothing to create: everything is in place.")
             return 0
         if args.dry_run:
-            print(f"Dry run: {len(missing)} item(s) would be created.")
+            print(f"Dry run: {len(missing)} item(s) would be created or queued.")
             return 0
         if not args.yes:
             if not sys.stdin.isatty() and ask is input:
                 print("Not applied: run again with --yes (no terminal to ask).")
                 return 0
-            if (
-                ask(f"Create {len(missing)} item(s) in {settings.org_url}? [y/N] ").strip().lower()
-                != "y"
-            ):
+            question = f"Create or queue {len(missing)} item(s) in {settings.org_url}? [y/N] "
+            if ask(question).strip().lower() != "y":
                 print("Nothing created.")
                 return 0
         apply(actions, settings, ado, state)
