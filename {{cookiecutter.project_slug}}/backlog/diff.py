@@ -152,12 +152,17 @@ def desired_tags(item: PlannedItem, plan: Plan) -> list[str]:
 class _Report:
     """Collects conflicts and kept team edits while the change set is built."""
 
-    def __init__(self, prefer_file: bool) -> None:
+    def __init__(self, prefer_file: bool, first_apply: bool) -> None:
         self.prefer_file = prefer_file
+        # Nothing of this project on the board and no base: the tool never applied here, so
+        # what is there (a board's default WIP limit, a same-named sprint) is taken over.
+        self.first_apply = first_apply
         self.conflicts: list[Conflict] = []
         self.kept: list[Kept] = []
 
     def merge(self, key, title, name, file, base, board, same) -> Any:
+        if base is MISSING and self.first_apply:
+            base = board
         result = merge(file, base, board, same, self.prefer_file)
         if result.decision == "conflict":
             self.conflicts.append(Conflict(key, title, name, base, file, board, result.write))
@@ -303,7 +308,7 @@ def compute(
 ) -> ChangeSet:
     """The change set that brings Azure Boards to the plan, merged three-way with ``base``."""
     base = base or Base()
-    report = _Report(prefer_file)
+    report = _Report(prefer_file, first_apply=not base.present and not snapshot.items)
     iterations = [_iteration_change(s, snapshot, base, report) for s in plan.iterations]
     items = [
         _item_change(i, plan, profile, snapshot, project, base.items.get(i.key, {}), report)
