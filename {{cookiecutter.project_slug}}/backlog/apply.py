@@ -272,7 +272,9 @@ def describe(
         lines.append("Board: no requirement board found for the team; WIP limit skipped")
     if changes.kept:
         lines.append("Kept as the team's edits (backlog.yml did not change them):")
-        lines += [f"  = [{k.key}] {k.title!r} {k.field}: {shown(k.board)}" for k in changes.kept]
+        for kept in changes.kept:
+            value = shown(kept.board, iteration=kept.field == "iteration")
+            lines.append(f"  = [{kept.key}] {kept.title!r} {kept.field}: {value}")
     lines += [conflict_line(c) for c in changes.conflicts]
     if changes.orphans:
         note = "retired (--prune)" if options.prune else "kept; --prune retires work items"

@@ -34,6 +34,9 @@ class Conflict:
     board: Any
     written: bool = False  # --prefer-file wrote the file's value
 
+    def values(self) -> tuple[Any, Any, Any]:
+        return self.base, self.file, self.board
+
 
 @dataclass(frozen=True)
 class Kept:
@@ -108,7 +111,7 @@ def merge_tags(
 _TAGS = re.compile(r"<[^>]+>")
 
 
-def shown(value: Any, limit: int = 60) -> str:
+def shown(value: Any, limit: int = 60, iteration: bool = False) -> str:
     """A value as one short line for the summary: HTML as text, long text cut."""
     if value is MISSING or value is None:
         return "(none)"
@@ -117,14 +120,17 @@ def shown(value: Any, limit: int = 60) -> str:
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     text = " ".join(html.unescape(_TAGS.sub(" ", str(value))).split())
+    if iteration:  # an iteration path: its sprint is what people read
+        text = text.rsplit("\\", 1)[-1]
     text = text if len(text) <= limit else text[: limit - 3] + "..."
     return f"'{text}'"
 
 
 def conflict_line(conflict: Conflict) -> str:
     outcome = "file's value written (--prefer-file)" if conflict.written else "board's kept"
+    path = conflict.field == "iteration"
+    base, file, board = (shown(v, iteration=path) for v in conflict.values())
     return (
-        f"conflict: [{conflict.key}] {conflict.title!r} {conflict.field}: base "
-        f"{shown(conflict.base)}, file {shown(conflict.file)}, board {shown(conflict.board)}"
-        f" - {outcome}"
+        f"conflict: [{conflict.key}] {conflict.title!r} {conflict.field}: base {base}, "
+        f"file {file}, board {board} - {outcome}"
     )

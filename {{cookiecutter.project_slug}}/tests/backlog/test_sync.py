@@ -117,7 +117,9 @@ def test_a_field_both_sides_changed_is_a_reported_conflict_until_the_file_is_pre
     with FakeAdo("agile", people={SAM_PAT: SAM}) as ado:
         assert apply_from(fresh_copy(project_root, tmp_path / "one"), ado).returncode == 0
         sam = Person(ado, SAM_PAT)
-        sam.edit_item(items_by_key(ado, plan.project_slug)[RENAMED]["id"], {"System.Title": SAMS_TITLE})
+        sam.edit_item(
+            items_by_key(ado, plan.project_slug)[RENAMED]["id"], {"System.Title": SAMS_TITLE}
+        )
         copies = []
         for name in ("two", "three", "four", "five"):
             copies.append(fresh_copy(project_root, tmp_path / name))
@@ -152,7 +154,9 @@ def test_a_first_apply_after_upgrading_reverts_nothing_and_reports_each_differen
         assert apply(ado, plan).code == 0
         ado.org.project.properties.clear()  # a board the previous version built: no base
         sam = Person(ado, SAM_PAT)
-        sam.edit_item(items_by_key(ado, plan.project_slug)[RENAMED]["id"], {"System.Title": SAMS_TITLE})
+        sam.edit_item(
+            items_by_key(ado, plan.project_slug)[RENAMED]["id"], {"System.Title": SAMS_TITLE}
+        )
         upgraded = apply(ado, plan)
         assert upgraded.code == 0 and "conflicts 1;" in upgraded.out
         assert "base (none)" in upgraded.out
