@@ -50,6 +50,7 @@ COMMON = frozenset(
         "backlog/diff.py",
         "backlog/export.py",
         "backlog/fields.py",
+        "backlog/landed.py",
         "backlog/model.py",
         "backlog/naming.py",
         "backlog/plan.md",

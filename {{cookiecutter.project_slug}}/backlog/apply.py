@@ -26,6 +26,7 @@ from backlog.ado.progress import Progress
 from backlog.ado.reader import index_items, read_items, read_state
 from backlog.ado.retry import RetryPolicy
 from backlog.base import patch_document
+from backlog.landed import next_base
 from backlog.model import Plan
 from backlog.process import ProcessProfile
 from backlog.threeway import MISSING, Conflict, conflict_line, shown
@@ -85,16 +86,7 @@ def run_apply(
         profile, snapshot = read_state(client, plan, options.parallel_requests)
     except AdoError as error:
         return _fail_early(error, options, out)
-    changes = diff.compute(
-        plan,
-        profile,
-        snapshot,
-        project=options.project,
-        team=options.team,
-        prune=options.prune,
-        base=snapshot.base,
-        prefer_file=options.prefer_file,
-    )
+    changes = _changes(plan, profile, snapshot, options)
     folders = (plan.iteration_folder, plan.query_folder)
     if snapshot.base_problem:
         say(f"warning: {snapshot.base_problem}")
@@ -118,6 +110,20 @@ def run_apply(
         print(f"stopped: {error}", file=sys.stderr)
         item_results, outcomes = [], []
     return _finish(changes, item_results, outcomes, client, options, out, profile, folders)
+
+
+def _changes(plan: Plan, profile: ProcessProfile, snapshot, options: ApplyOptions):
+    """The change set for ``snapshot``, merged three-way with the base read with it."""
+    return diff.compute(
+        plan,
+        profile,
+        snapshot,
+        project=options.project,
+        team=options.team,
+        prune=options.prune,
+        base=snapshot.base,
+        prefer_file=options.prefer_file,
+    )
 
 
 def _silent(_line: str) -> None:
@@ -168,16 +174,7 @@ def _execute(client, plan, profile, snapshot, changes, options, progress, say):
             fresh_snapshot = dataclasses.replace(
                 snapshot, items=by_key, unkeyed=tuple(unkeyed), duplicates=tuple(duplicates)
             )
-            fresh = diff.compute(
-                plan,
-                profile,
-                fresh_snapshot,
-                project=options.project,
-                team=options.team,
-                prune=options.prune,
-                base=snapshot.base,
-                prefer_file=options.prefer_file,
-            )
+            fresh = _changes(plan, profile, fresh_snapshot, options)
             wanted = set(keys)
             return (
                 {c.key: c for c in fresh.items if c.key in wanted},
@@ -213,7 +210,7 @@ def record_base(client, plan, snapshot, changes, item_results, outcomes) -> list
     board = changes.board
     if board is not None and ("WIP limit", f"{board.board} ({board.limit})") in done:
         done.add(("WIP limit", board.board))
-    new = diff.next_base(changes, snapshot.base, lambda kind, name: (kind, name) in done)
+    new = next_base(changes, snapshot.base, lambda kind, name: (kind, name) in done)
     patch = patch_document(new, plan.project_slug, snapshot.base_properties)
     if patch is None:
         return []
@@ -383,8 +380,6 @@ def _counted(action: str) -> str:
 
 
 def _conflict_json(conflict: Conflict) -> dict[str, Any]:
-    values = dataclasses.asdict(conflict)
-    for name in ("base", "file", "board"):
-        if values[name] is MISSING:
-            values[name] = None
-    return values
+    # Not dataclasses.asdict: it deep-copies, and a copy of MISSING is no longer MISSING.
+    values = {f.name: getattr(conflict, f.name) for f in dataclasses.fields(conflict)}
+    return {k: None if v is MISSING else v for k, v in values.items()}

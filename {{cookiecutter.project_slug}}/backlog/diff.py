@@ -15,7 +15,7 @@ Each change carries ``base_after``: what the base records once that write has la
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -407,33 +407,3 @@ def _board_change(plan: Plan, snapshot: Snapshot, base: Base, report: _Report):
         "update" if changed else "unchanged", snapshot.board.name, plan.wip_limit,
         tuple(columns), after,
     )  # fmt: skip
-
-
-def next_base(changes: ChangeSet, old: Base, landed: Callable[[str, str], bool]) -> Base:
-    """The base to record after the writes: a change's values where it landed (or needed no
-    write), the old base where a write failed, nothing for what is no longer planned."""
-    items: dict[str, Any] = {}
-    for change in changes.items:
-        if change.base_after is None:
-            continue
-        if change.action == "unchanged" or landed("item", change.key):
-            items[change.key] = change.base_after
-        elif change.key in old.items:
-            items[change.key] = old.items[change.key]
-    sprints: dict[str, tuple[str, str]] = {}
-    for sprint in changes.iterations:
-        ok = sprint.action == "unchanged" or landed("sprint", sprint.name)
-        value = sprint.base_after if ok else old.sprints.get(sprint.name)
-        if value is not None:
-            sprints[sprint.name] = value
-    queries: dict[str, str] = {}
-    for query in changes.queries:
-        ok = query.action == "unchanged" or landed("query", query.name)
-        value = query.base_after if ok else old.queries.get(query.name.lower())
-        if value is not None:
-            queries[query.name.lower()] = value
-    wip = dict(old.wip)
-    board = changes.board
-    if board is not None and (board.action == "unchanged" or landed("WIP limit", board.board)):
-        wip = dict(board.base_after)
-    return Base(items, sprints, queries, wip, present=True)

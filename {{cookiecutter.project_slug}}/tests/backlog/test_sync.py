@@ -9,6 +9,7 @@ changes land, nothing is duplicated, and applying the same file again writes not
 from __future__ import annotations
 
 import dataclasses
+import json
 from pathlib import Path
 
 import pytest
@@ -157,9 +158,13 @@ def test_a_first_apply_after_upgrading_reverts_nothing_and_reports_each_differen
         sam.edit_item(
             items_by_key(ado, plan.project_slug)[RENAMED]["id"], {"System.Title": SAMS_TITLE}
         )
-        upgraded = apply(ado, plan)
-        assert upgraded.code == 0 and "conflicts 1;" in upgraded.out
-        assert "base (none)" in upgraded.out
+        preview = apply(ado, plan, dry_run=True)
+        assert "conflicts 1;" in preview.out and "base (none)" in preview.out
+        upgraded = apply(ado, plan, output="json")
+        assert upgraded.code == 0
+        (conflict,) = json.loads(upgraded.out)["conflicts"]
+        assert (conflict["key"], conflict["field"], conflict["base"]) == (RENAMED, "title", None)
+        assert (conflict["board"], conflict["written"]) == (SAMS_TITLE, False)
         title = items_by_key(ado, plan.project_slug)[RENAMED]["fields"]["System.Title"]
         assert title == SAMS_TITLE
         after = apply(ado, plan)

@@ -9,8 +9,8 @@ import string
 import pytest
 
 from backlog import base as stored
-from backlog import diff
 from backlog.base import Base, BaseFormatError
+from backlog.landed import next_base
 from backlog.process import PROFILES
 from backlog.snapshot import RemoteBoard
 from backlog.threeway import MISSING, decide, merge, merge_tags
@@ -116,7 +116,7 @@ def test_without_a_base_an_existing_board_is_never_reverted():
     assert changes.writes() == 0
     assert [(c.key, c.field, c.base) for c in changes.conflicts] == [(STORY, "title", MISSING)]
     # The file's value is recorded, so the next run keeps the team's title quietly.
-    landed = diff.next_base(changes, Base(), lambda kind, name: True)
+    landed = next_base(changes, Base(), lambda kind, name: True)
     again = compute(plan, board, base=landed)
     assert again.writes() == 0 and not again.conflicts
     assert [(k.key, k.field) for k in again.kept] == [(STORY, "title")]
