@@ -178,16 +178,19 @@ def plan_from(copy: Path):
 
 
 def play(process: str, first, second, faults: Faults | None):
-    """Apply, the Scrum master's edits, a re-apply (with ``faults``): (board, base, run)."""
+    """Apply, the Scrum master's edits, a re-apply with ``faults``: (board, base, run, the
+    faults injected during the re-apply)."""
     with FakeAdo(process, people={SAM_PAT: SAM}) as ado:
         assert apply(ado, first, parallel_requests=1).code == 0
         plan_edits(ado, process, first, Person(ado, SAM_PAT))
         if faults is not None:
             ado.set_faults(faults)
+        before = len(ado.requests)
         run = apply(ado, second, parallel_requests=1)
         ado.set_faults(Faults())
+        faulted = [r.fault for r in ado.requests[before:] if r.fault]
         base = stored.decode(ado.org.project.properties, first.project_slug)
-        return dump(ado.org.project), base, run
+        return dump(ado.org.project), base, run, faulted
 
 
 @pytest.mark.parametrize("process", ["agile", "scrum"])
@@ -198,7 +201,7 @@ def test_429_503_and_dropped_connections_during_the_re_apply_end_like_a_clean_ru
     copy = fresh_copy(project_root, tmp_path / "two")
     edit_backlog(copy, file_edit)
     second = plan_from(copy)
-    clean_board, clean_base, clean = play(process, first, second, None)
+    clean_board, clean_base, clean, _ = play(process, first, second, None)
     assert clean.code == 0, clean.out + clean.err
     faults = Faults(
         on_op={
@@ -210,7 +213,8 @@ def test_429_503_and_dropped_connections_during_the_re_apply_end_like_a_clean_ru
         random_rate=0.1,
         seed=7,
     )
-    board, base, faulted = play(process, first, second, faults)
+    board, base, faulted, injected = play(process, first, second, faults)
     assert faulted.code == 0, faulted.out + faulted.err
+    assert {"429", "503", "drop"} <= set(injected), injected
     assert board == clean_board
     assert dataclasses.asdict(base) == dataclasses.asdict(clean_base)
