@@ -88,6 +88,9 @@ class BoardChange:
     limit: int
     columns: tuple[dict[str, Any], ...]
     base_after: dict[str, int] = field(default_factory=dict)
+    # The limits the merge took as the base: what to keep recording when the write fails
+    # (on a first apply, the board's own, so the next run still sets the file's limit).
+    base_before: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -389,11 +392,16 @@ def _board_change(plan: Plan, snapshot: Snapshot, base: Base, report: _Report):
     if not plan.wip_limit or snapshot.board is None:
         return None
     columns = [dict(c) for c in snapshot.board.columns]
-    changed, after = False, {}
+    changed, after, before = False, {}, {}
     for column in columns:
         if column.get("columnType") != "inProgress":
             continue
         name = str(column.get("name", ""))
+        prior = base.wip.get(name, MISSING)
+        if prior is MISSING and report.first_apply:
+            prior = column.get("itemLimit")
+        if isinstance(prior, int):
+            before[name] = prior
         result = report.merge(
             snapshot.board.name, f"column {name}", "WIP limit", plan.wip_limit,
             base.wip.get(name, MISSING), column.get("itemLimit"), lambda a, b: a == b,
@@ -405,5 +413,5 @@ def _board_change(plan: Plan, snapshot: Snapshot, base: Base, report: _Report):
             after[name] = int(result.base_after)
     return BoardChange(
         "update" if changed else "unchanged", snapshot.board.name, plan.wip_limit,
-        tuple(columns), after,
+        tuple(columns), after, before,
     )  # fmt: skip

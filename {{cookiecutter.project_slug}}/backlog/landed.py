@@ -38,6 +38,7 @@ def next_base(changes: ChangeSet, old: Base, landed: Callable[[str, str], bool])
             queries[query.name.lower()] = value
     wip = dict(old.wip)
     board = changes.board
-    if board is not None and (board.action == "unchanged" or landed("WIP limit", board.board)):
-        wip = dict(board.base_after)
+    if board is not None:
+        ok = board.action == "unchanged" or landed("WIP limit", board.board)
+        wip = dict(board.base_after if ok else board.base_before)
     return Base(items, sprints, queries, wip, present=True)

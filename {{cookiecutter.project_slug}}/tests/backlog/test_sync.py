@@ -218,3 +218,18 @@ def test_429_503_and_dropped_connections_during_the_re_apply_end_like_a_clean_ru
     assert {"429", "503", "drop"} <= set(injected), injected
     assert board == clean_board
     assert dataclasses.asdict(base) == dataclasses.asdict(clean_base)
+
+
+def test_a_wip_limit_the_first_apply_could_not_set_is_set_by_the_next_run(plan):
+    members = ("ana@example.org", "bo@example.org")
+    with_team = dataclasses.replace(plan, wip_limit=len(members), team_members=members)
+    with FakeAdo("agile") as ado:
+        ado.set_faults(Faults(on_op={"work.board_columns_update": ["429"] * 20}))
+        failed = apply(ado, with_team)
+        assert failed.code == 1 and "WIP limit" in failed.out
+        ado.set_faults(Faults())
+        # Not a conflict: the base holds the board's limits the tool found, not "nothing".
+        again = apply(ado, with_team)
+        assert again.code == 0 and "conflicts 0;" in again.out, again.out
+        team = next(iter(ado.org.project.teams.values()))
+        assert {c["itemLimit"] for c in team.columns if c["columnType"] == "inProgress"} == {2}
