@@ -233,3 +233,24 @@ def test_a_wip_limit_the_first_apply_could_not_set_is_set_by_the_next_run(plan):
         assert again.code == 0 and "conflicts 0;" in again.out, again.out
         team = next(iter(ado.org.project.teams.values()))
         assert {c["itemLimit"] for c in team.columns if c["columnType"] == "inProgress"} == {2}
+
+
+def test_a_write_that_failed_is_not_recorded_so_the_next_run_still_makes_it(plan):
+    target = next(i for i in plan.items if i.key == EDITED)
+    edited = dataclasses.replace(
+        plan,
+        items=tuple(
+            dataclasses.replace(i, title=FILES_TITLE) if i is target else i for i in plan.items
+        ),
+    )
+    with FakeAdo("scrum") as ado:
+        assert apply(ado, plan).code == 0
+        ado.set_faults(Faults(on_op={"wit.batch": ["429"] * 20}))  # refused, never applied
+        assert apply(ado, edited).code == 1
+        ado.set_faults(Faults())
+        recorded = stored.decode(ado.org.project.properties, plan.project_slug)
+        assert recorded.items[EDITED]["System.Title"] == target.title  # still the board's
+        again = apply(ado, edited)
+        assert again.code == 0 and "updated 1," in again.out, again.out
+        title = items_by_key(ado, plan.project_slug)[EDITED]["fields"]["System.Title"]
+        assert title == FILES_TITLE
