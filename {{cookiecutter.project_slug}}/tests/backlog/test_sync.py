@@ -237,20 +237,22 @@ def test_a_wip_limit_the_first_apply_could_not_set_is_set_by_the_next_run(plan):
 
 def test_a_write_that_failed_is_not_recorded_so_the_next_run_still_makes_it(plan):
     target = next(i for i in plan.items if i.key == EDITED)
-    edited = dataclasses.replace(
-        plan,
-        items=tuple(
-            dataclasses.replace(i, title=FILES_TITLE) if i is target else i for i in plan.items
-        ),
-    )
+
+    def editing(title: str):
+        new = dataclasses.replace(target, title=title, description_html="<p>Beat it.</p>")
+        return dataclasses.replace(plan, items=tuple(new if i is target else i for i in plan.items))
+
     with FakeAdo("scrum") as ado:
         assert apply(ado, plan).code == 0
-        ado.set_faults(Faults(on_op={"wit.batch": ["429"] * 20}))  # refused, never applied
-        assert apply(ado, edited).code == 1
-        ado.set_faults(Faults())
+        rejected = apply(ado, editing(" "))  # the service refuses an empty title: item fails
+        assert rejected.code == 1 and f"item {EDITED}: HTTP 400" in rejected.out
         recorded = stored.decode(ado.org.project.properties, plan.project_slug)
         assert recorded.items[EDITED]["System.Title"] == target.title  # still the board's
-        again = apply(ado, edited)
+        assert recorded.items[EDITED]["System.Description"] == target.description_html
+        again = apply(ado, editing(FILES_TITLE))
         assert again.code == 0 and "updated 1," in again.out, again.out
-        title = items_by_key(ado, plan.project_slug)[EDITED]["fields"]["System.Title"]
-        assert title == FILES_TITLE
+        fields = items_by_key(ado, plan.project_slug)[EDITED]["fields"]
+        assert (fields["System.Title"], fields["System.Description"]) == (
+            FILES_TITLE,
+            "<p>Beat it.</p>",
+        )
