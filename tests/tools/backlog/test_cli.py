@@ -24,6 +24,7 @@ class FakeOptions:
     team: str
     dry_run: bool = False
     prune: bool = False
+    prefer_file: bool = False
     output: str = "text"
     batch_size: int = 100
 

@@ -6,6 +6,7 @@ import dataclasses
 
 import pytest
 from backlog import diff, wiql
+from backlog.base import Base
 from backlog.process import PROFILES
 from backlog.snapshot import RemoteBoard, RemoteItem, RemoteIteration, RemoteQuery, Snapshot
 from fake_ado.harness import tiny_plan
@@ -61,8 +62,46 @@ def in_place(plan, profile, process: str = "agile", **changes) -> Snapshot:
     return dataclasses.replace(snapshot, **changes)
 
 
-def compute(plan, snapshot, profile=AGILE, prune=False):
-    return diff.compute(plan, profile, snapshot, project=PROJECT, team=TEAM, prune=prune)
+def base_of(plan, snapshot, profile=AGILE) -> Base:
+    """The base that says the tool wrote exactly what ``snapshot`` holds (so any difference
+    from the plan is a change of the file)."""
+    ids = {r.id: k for k, r in snapshot.items.items()}
+    items = {}
+    for item in plan.items:
+        remote = snapshot.items.get(item.key)
+        if remote is None:
+            continue
+        wanted = diff.desired_fields(item, plan, profile, snapshot, PROJECT)
+        values = {n: remote.fields.get(n) for n in wanted if n not in diff.CREATE_ONLY}
+        managed = {t.lower() for i in plan.items for t in i.tags}
+        values["tags"] = sorted(
+            t.lower() for t in remote.tags if t.lower() in managed or t.startswith("size:")
+        )
+        if item.parent_key:
+            values["parent"] = ids.get(remote.parent_id)
+        items[item.key] = values
+    board = snapshot.board
+    return Base(
+        items=items,
+        sprints={n: (r.start, r.finish) for n, r in snapshot.iterations.items()},
+        queries={k: q.wiql for k, q in snapshot.queries.items()},
+        wip={c["name"]: c["itemLimit"] for c in board.columns} if board else {},
+        present=True,
+    )
+
+
+def compute(plan, snapshot, profile=AGILE, prune=False, base=None, prefer_file=False):
+    """The change set; by default against the base of ``snapshot`` itself."""
+    return diff.compute(
+        plan,
+        profile,
+        snapshot,
+        project=PROJECT,
+        team=TEAM,
+        prune=prune,
+        base=base_of(plan, snapshot, profile) if base is None else base,
+        prefer_file=prefer_file,
+    )
 
 
 def item_change(changes, key):

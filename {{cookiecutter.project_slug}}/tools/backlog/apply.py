@@ -21,12 +21,15 @@ from backlog.ado import auth
 from backlog.ado.batch import BatchWriter, ItemResult
 from backlog.ado.client import AdoClient
 from backlog.ado.errors import AdoError, AuthError, ConfigError, ConnectionLostError, HttpError
-from backlog.ado.executor import Executor
+from backlog.ado.executor import Executor, Outcome
 from backlog.ado.progress import Progress
 from backlog.ado.reader import index_items, read_items, read_state
 from backlog.ado.retry import RetryPolicy
+from backlog.base import patch_document
+from backlog.landed import next_base
 from backlog.model import Plan
 from backlog.process import ProcessProfile
+from backlog.threeway import MISSING, Conflict, conflict_line, shown
 
 SYMBOL = {"create": "+", "update": "~", "retire": "-", "unchanged": "="}
 
@@ -38,6 +41,7 @@ class ApplyOptions:
     team: str
     dry_run: bool = False
     prune: bool = False
+    prefer_file: bool = False  # a conflict gets the file's value instead of keeping the board's
     output: str = "text"  # "text" or "json"
     batch_size: int = 100
     parallel_requests: int = 4  # independent writes (sprints, queries) and reads at a time
@@ -82,18 +86,21 @@ def run_apply(
         profile, snapshot = read_state(client, plan, options.parallel_requests)
     except AdoError as error:
         return _fail_early(error, options, out)
-    changes = diff.compute(
-        plan, profile, snapshot, project=options.project, team=options.team, prune=options.prune
-    )
+    changes = _changes(plan, profile, snapshot, options)
     folders = (plan.iteration_folder, plan.query_folder)
+    if snapshot.base_problem:
+        say(f"warning: {snapshot.base_problem}")
     for line in describe(changes, profile, plan, options):
         say(line)
-    if options.dry_run or changes.writes() == 0:
+    if options.dry_run:
         return _finish(changes, [], [], client, options, out, profile, folders)
     try:
-        item_results, outcomes = _execute(
-            client, plan, profile, snapshot, changes, options, progress, say
-        )
+        item_results, outcomes = [], []
+        if changes.writes():
+            item_results, outcomes = _execute(
+                client, plan, profile, snapshot, changes, options, progress, say
+            )
+        outcomes += record_base(client, plan, snapshot, changes, item_results, outcomes)
     except AuthError as error:
         progress.stop()
         print(str(error), file=sys.stderr)
@@ -103,6 +110,20 @@ def run_apply(
         print(f"stopped: {error}", file=sys.stderr)
         item_results, outcomes = [], []
     return _finish(changes, item_results, outcomes, client, options, out, profile, folders)
+
+
+def _changes(plan: Plan, profile: ProcessProfile, snapshot, options: ApplyOptions):
+    """The change set for ``snapshot``, merged three-way with the base read with it."""
+    return diff.compute(
+        plan,
+        profile,
+        snapshot,
+        project=options.project,
+        team=options.team,
+        prune=options.prune,
+        base=snapshot.base,
+        prefer_file=options.prefer_file,
+    )
 
 
 def _silent(_line: str) -> None:
@@ -153,14 +174,7 @@ def _execute(client, plan, profile, snapshot, changes, options, progress, say):
             fresh_snapshot = dataclasses.replace(
                 snapshot, items=by_key, unkeyed=tuple(unkeyed), duplicates=tuple(duplicates)
             )
-            fresh = diff.compute(
-                plan,
-                profile,
-                fresh_snapshot,
-                project=options.project,
-                team=options.team,
-                prune=options.prune,
-            )
+            fresh = _changes(plan, profile, fresh_snapshot, options)
             wanted = set(keys)
             return (
                 {c.key: c for c in fresh.items if c.key in wanted},
@@ -182,6 +196,33 @@ def _execute(client, plan, profile, snapshot, changes, options, progress, say):
         executor.queries(changes)
     executor.board(changes)
     return results, executor.outcomes
+
+
+def record_base(client, plan, snapshot, changes, item_results, outcomes) -> list[Outcome]:
+    """Store the base for what landed, after the board writes; nothing when it is unchanged.
+
+    A write that failed keeps its old base entry, so a fault mid-apply never records a value
+    the board does not hold; a base that could not be stored heals on the next run (the
+    fields that landed then equal the file, which is recorded again).
+    """
+    done = {("item", r.key) for r in item_results if r.ok}
+    done |= {(o.kind, o.name) for o in outcomes if o.ok}
+    board = changes.board
+    if board is not None and ("WIP limit", f"{board.board} ({board.limit})") in done:
+        done.add(("WIP limit", board.board))
+    new = next_base(changes, snapshot.base, lambda kind, name: (kind, name) in done)
+    patch = patch_document(new, plan.project_slug, snapshot.base_properties)
+    if patch is None:
+        return []
+    outcome = Outcome("base", "project properties", "update", True)
+    try:
+        project_id = snapshot.project_id or str(client.project_info()["id"])
+        client.set_project_properties(project_id, patch)
+    except AuthError:
+        raise
+    except AdoError as error:
+        outcome.ok, outcome.error = False, str(error)
+    return [outcome]
 
 
 def describe(
@@ -226,6 +267,12 @@ def describe(
         )
     elif plan.wip_limit:
         lines.append("Board: no requirement board found for the team; WIP limit skipped")
+    if changes.kept:
+        lines.append("Kept as the team's edits (backlog.yml did not change them):")
+        for kept in changes.kept:
+            value = shown(kept.board, iteration=kept.field == "iteration")
+            lines.append(f"  = [{kept.key}] {kept.title!r} {kept.field}: {value}")
+    lines += [conflict_line(c) for c in changes.conflicts]
     if changes.orphans:
         note = "retired (--prune)" if options.prune else "kept; --prune retires work items"
         lines.append(f"No longer in backlog.yml ({note}):")
@@ -276,11 +323,16 @@ def _finish(changes, item_results, outcomes, client, options, out, profile, fold
             failures.append(f"{kind} {name}: {result.error if result else 'not attempted'}")
         else:
             counts[_counted(action)] += 1
+    for outcome in outcomes:
+        if outcome.kind == "base" and not outcome.ok:
+            counts["failed"] += 1
+            failures.append(f"base (the last-applied values) not recorded: {outcome.error}")
     verb = "would be " if options.dry_run else ""
     summary = (
         f"{'Dry run: ' if options.dry_run else ''}{verb}created {counts['created']}, "
         f"{verb}updated {counts['updated']}, unchanged {counts['unchanged']}, "
-        f"failed {counts['failed']}; orphans {len(changes.orphans)}; "
+        f"failed {counts['failed']}; conflicts {len(changes.conflicts)}; "
+        f"team edits kept {len(changes.kept)}; orphans {len(changes.orphans)}; "
         f"{client.stats.requests} requests ({client.stats.writes} writes)"
     )
     code = 1 if counts["failed"] else 0
@@ -295,6 +347,8 @@ def _finish(changes, item_results, outcomes, client, options, out, profile, fold
                     "summary": counts,
                     "failures": failures,
                     "orphans": list(changes.orphans),
+                    "conflicts": [_conflict_json(c) for c in changes.conflicts],
+                    "team_edits_kept": [dataclasses.asdict(k) for k in changes.kept],
                     "requests": client.stats.requests,
                     "writes": client.stats.writes,
                 },
@@ -305,6 +359,13 @@ def _finish(changes, item_results, outcomes, client, options, out, profile, fold
     else:
         for line in failures:
             print(f"failed: {line}", file=out)
+        if changes.conflicts and not options.prefer_file:
+            print(
+                "Conflicts keep the board's value. Resolve each in backlog.yml (take the "
+                "board's value, or keep the base to leave it to the team), or re-run with "
+                "--prefer-file to write the file's values.",
+                file=out,
+            )
         print(summary, file=out)
         if code:
             print(
@@ -316,3 +377,9 @@ def _finish(changes, item_results, outcomes, client, options, out, profile, fold
 
 def _counted(action: str) -> str:
     return "created" if action == "create" else "updated"
+
+
+def _conflict_json(conflict: Conflict) -> dict[str, Any]:
+    # Not dataclasses.asdict: it deep-copies, and a copy of MISSING is no longer MISSING.
+    values = {f.name: getattr(conflict, f.name) for f in dataclasses.fields(conflict)}
+    return {k: None if v is MISSING else v for k, v in values.items()}

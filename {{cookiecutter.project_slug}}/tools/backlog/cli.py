@@ -110,6 +110,11 @@ def build_parser() -> argparse.ArgumentParser:
     apply.add_argument("--team", help=f"team whose sprints and board are set ({ENV_TEAM})")
     apply.add_argument("--dry-run", action="store_true", help="read the board, print the changes")
     apply.add_argument("--prune", action="store_true", help="remove items no longer in the file")
+    apply.add_argument(
+        "--prefer-file",
+        action="store_true",
+        help="a conflict (file and board both changed a field) gets the file's value",
+    )
     apply.add_argument("--output", choices=("text", "json"), default="text")
     apply.add_argument("--yes", action="store_true", help="confirm --prune without asking")
     apply.set_defaults(handler=run_apply_command)
@@ -261,6 +266,7 @@ def run_apply_command(args: argparse.Namespace) -> int:
         team=team.value,
         dry_run=args.dry_run,
         prune=args.prune,
+        prefer_file=args.prefer_file,
         output=args.output,
     )
     try:

@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from backlog.base import Base
 from backlog.model import KEY_TAG_PREFIX
 
 ACCEPTANCE_FIELD = "Microsoft.VSTS.Common.AcceptanceCriteria"
@@ -69,6 +70,12 @@ class Snapshot:
     # work item type -> its field reference names / its states (name -> category)
     type_fields: Mapping[str, frozenset[str]] = field(default_factory=dict)
     type_states: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    # The three-way base (base.py), the properties it was read from, and the project's GUID
+    # (the properties' route wants it); base_problem says why a stored base was unreadable.
+    base: Base = field(default_factory=Base)
+    base_properties: Mapping[str, Any] = field(default_factory=dict)
+    project_id: str | None = None
+    base_problem: str = ""
 
 
 def split_tags(value: str | None) -> tuple[str, ...]:

@@ -6,7 +6,15 @@ from typing import Any
 
 from fake_ado.state import PARENT, Project
 
-VOLATILE = {"System.Id", "System.Rev", "System.CreatedDate", "System.ChangedDate"}
+# Ids, revisions, dates and who saved last differ between equal boards.
+VOLATILE = {
+    "System.Id",
+    "System.Rev",
+    "System.CreatedDate",
+    "System.ChangedDate",
+    "System.ChangedBy",
+    "System.CreatedBy",
+}
 
 
 def _key(item: dict[str, Any]) -> str:

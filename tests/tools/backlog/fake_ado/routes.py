@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote
 
-from fake_ado import wiql_engine
+from fake_ado import people, wiql_engine
 from fake_ado.processes import ALL_FIELDS, LINK_FIELDS, SYSTEM
-from fake_ado.state import Node, Project, Query, ServiceError
+from fake_ado.state import Node, Project, Query, ServiceError, Team
 from fake_ado.workitems import run_batch
 
 NO_PARENT = "00000000-0000-0000-0000-000000000000"
@@ -24,6 +24,7 @@ class Request:
     query: dict[str, str]
     body: Any
     base_url: str  # http://127.0.0.1:PORT/org
+    content_type: str = ""
 
 
 def _node_json(project: Project, node: Node, depth: int, base: str) -> dict[str, Any]:
@@ -44,7 +45,7 @@ def _node_json(project: Project, node: Node, depth: int, base: str) -> dict[str,
     return data
 
 
-def _team_iteration(project: Project, node: Node, base: str) -> dict[str, Any]:
+def _team_iteration(project: Project, team: Team, node: Node, base: str) -> dict[str, Any]:
     today = dt.date.today().isoformat()
     frame = "current"
     if node.start and node.start > today:
@@ -59,7 +60,9 @@ def _team_iteration(project: Project, node: Node, base: str) -> dict[str, Any]:
         "name": node.name,
         "path": "\\".join([project.name, *project.node_path(node)]),
         "attributes": attributes,
-        "url": f"{base}/{project.id}/_apis/work/teamsettings/iterations/{node.identifier}",
+        # As in the REST reference's examples: {org}/{projectId}/{teamId}/_apis/...
+        "url": f"{base}/{project.id}/{team.id}/_apis/work/teamsettings/iterations/"
+        f"{node.identifier}",
     }
 
 
@@ -127,18 +130,12 @@ def handle(org: Any, req: Request) -> tuple[int, Any]:
             }
         return 200, data
     if name == "core.project_properties":
-        if p["projectId"] != project.id:  # the service wants the project GUID here
-            raise ServiceError(
-                404,
-                f"TF200016: The following project does not exist: {p['projectId']}.",
-                "ProjectDoesNotExistWithNameException",
-            )
-        props = {
-            "System.ProcessTemplateType": project.process.type_id,
-            "System.Process Template": project.process.name,
-            "System.CurrentProcessTemplateId": project.process.type_id,
-        }
-        return 200, _collection([{"name": k, "value": v} for k, v in props.items()])
+        return 200, _collection(people.get_properties(project, p, q))
+    if name == "core.project_properties_set":
+        people.set_properties(project, p, body, req.content_type)
+        return 204, None
+    if name == "wit.revisions":
+        return 200, _collection(people.revisions(project, p))
     if name == "processes.get":
         known = {x.type_id: x for x in [*SYSTEM.values(), project.process]}
         process = known.get(p["processTypeId"].lower())
@@ -184,7 +181,7 @@ def handle(org: Any, req: Request) -> tuple[int, Any]:
         return 200, run_batch(org, body, base)
     if name == "work.team_iterations":
         nodes = [project.node_by_identifier(i) for i in team.subscribed]
-        return 200, _collection([_team_iteration(project, n, base) for n in nodes if n])
+        return 200, _collection([_team_iteration(project, team, n, base) for n in nodes if n])
     if name == "work.team_iteration_add":
         if team.backlog_iteration is None:  # the real service's answer (az CLI matches it)
             raise ServiceError(
@@ -197,7 +194,7 @@ def handle(org: Any, req: Request) -> tuple[int, Any]:
             raise ServiceError(404, "VS402485: The iteration does not exist.")
         if node.identifier not in team.subscribed:
             team.subscribed.append(node.identifier)
-        return 200, _team_iteration(project, node, base)
+        return 200, _team_iteration(project, team, node, base)
     if name == "work.team_settings":
         days = ["monday", "tuesday", "wednesday", "thursday", "friday"]
         data: dict[str, Any] = {"bugsBehavior": "asRequirements", "workingDays": days}

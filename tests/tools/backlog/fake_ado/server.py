@@ -29,6 +29,7 @@ from fake_ado.processes import process_named
 from fake_ado.state import Project, ServiceError
 
 READ_POSTS = ("wit.wiql", "wit.work_items_batch_get")
+RUNNER = "Dana Lead <dana@example.org>"  # whoever runs apply with the default credential
 
 
 @dataclass
@@ -73,11 +74,21 @@ class Recorded:
 class Organization:
     """State + request log, shared by the handler threads under one lock."""
 
-    def __init__(self, name: str, project: Project, pat: str, tokens: set[str]) -> None:
+    def __init__(
+        self,
+        name: str,
+        project: Project,
+        pat: str,
+        tokens: set[str],
+        people: dict[str, str] | None = None,
+    ) -> None:
         self.name = name
         self.project = project
         self.pat = pat
         self.tokens = tokens
+        # credential -> identity; the default PAT (and any Entra token) is the one who applies
+        self.people = {pat: RUNNER, **(people or {})} if pat else dict(people or {})
+        self.caller = RUNNER  # identity of the request being answered (under the lock)
         self.operations = json.loads(OPERATIONS.read_text(encoding="utf-8"))["operations"]
         self.routes = [(op, _route_regex(op["route"])) for op in self.operations]
         self.ids = itertools.count(1)
@@ -92,16 +103,20 @@ class Organization:
     def next_id(self) -> int:
         return next(self.ids)
 
-    def authorized(self, header: str) -> bool:
+    def identity(self, header: str) -> str | None:
+        """Who the credential in ``header`` is; None when the service would refuse it."""
         if header.startswith("Basic "):
             try:
                 user_pass = base64.b64decode(header[6:]).decode("utf-8")
             except ValueError:
-                return False
-            return bool(self.pat) and user_pass.split(":", 1)[-1] == self.pat
-        if header.startswith("Bearer "):
-            return header[7:] in self.tokens
-        return False
+                return None
+            return self.people.get(user_pass.split(":", 1)[-1]) if user_pass else None
+        if header.startswith("Bearer ") and header[7:] in self.tokens:
+            return RUNNER
+        return None
+
+    def authorized(self, header: str) -> bool:
+        return self.identity(header) is not None
 
     def match(self, method: str, path: str) -> tuple[dict[str, Any] | None, dict[str, str]]:
         prefix = f"/{self.name}/"
@@ -252,7 +267,8 @@ class Handler(BaseHTTPRequestHandler):
         return ""
 
     def _answer(self, org, op, params, query, body, api_version, record) -> tuple[int, Any]:
-        if not org.authorized(self.headers.get("Authorization", "")):
+        caller = org.identity(self.headers.get("Authorization", ""))
+        if caller is None:
             return 401, {"message": "TF400813: The user is not authorized to access this resource."}
         if op is None:
             org.violations.append(f"unknown operation {self.command} {record.path}")
@@ -272,7 +288,9 @@ class Handler(BaseHTTPRequestHandler):
                 "typeKey": "UnauthorizedAccessException",
             }
         base = f"http://{self.headers.get('Host')}/{org.name}"
-        request = routes.Request(op, params, query, body, base)
+        org.caller = caller
+        content_type = self.headers.get("Content-Type", "")
+        request = routes.Request(op, params, query, body, base, content_type)
         try:
             return routes.handle(org, request)
         except ServiceError as error:
@@ -305,10 +323,11 @@ class FakeAdo:
         tokens: set[str] | None = None,
         backlog_iteration: bool = True,
         org: str = "fabrikam",
+        people: dict[str, str] | None = None,
     ) -> None:
         teams = teams or [f"{project} Team"]
         state = Project(project, process_named(process), teams, backlog_iteration)
-        self.org = Organization(org, state, pat, tokens or set())
+        self.org = Organization(org, state, pat, tokens or set(), people)
         self._httpd: _Server | None = None
         self._thread: threading.Thread | None = None
 

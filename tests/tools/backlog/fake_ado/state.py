@@ -85,6 +85,7 @@ class Project:
         self.items: dict[int, dict[str, Any]] = {}
         self.queries = Query("Shared Queries", children=[])
         self.teams = {t.lower(): Team(t) for t in teams}
+        self.properties: dict[str, Any] = {}  # project properties others than the process's
         for team in self.teams.values():
             team.backlog_iteration = self.iterations.identifier if backlog_iteration else None
             team.columns = [

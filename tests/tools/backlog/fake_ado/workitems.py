@@ -12,6 +12,7 @@ import re
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from fake_ado.people import record_revision
 from fake_ado.state import PARENT, Project, ServiceError
 
 CHILD = "System.LinkTypes.Hierarchy-Forward"
@@ -279,6 +280,7 @@ def _batch_one(org: Any, sub: Any, base: str, temp: dict[int, int]) -> dict[str,
         apply_patch(project, item, sub.get("body"), base, temp, creating=False)
     else:
         raise ServiceError(404, f"VS402310: The uri {parts.path} is not a work item resource.")
+    record_revision(item, org.caller)
     return {
         "id": item["id"],
         "rev": item["rev"],

@@ -26,6 +26,7 @@ if not os.environ.get("AZURE_DEVOPS_CACHE_DIR"):
 from azure.devops._models import ApiResourceLocation  # noqa: E402
 from azure.devops.client import Client as SdkClient  # noqa: E402
 from azure.devops.connection import Connection  # noqa: E402
+from azure.devops.v7_1.core import models as core_models  # noqa: E402
 from azure.devops.v7_1.work import models as work_models  # noqa: E402
 from azure.devops.v7_1.work_item_tracking import models as wit_models  # noqa: E402
 from msrest.exceptions import (  # noqa: E402
@@ -119,6 +120,7 @@ class AdoClient:
         self._team_context = work_models.TeamContext(project=project, team=team)
         self._clients: dict[str, Any] = {}
         self._clients_lock = threading.RLock()
+        self.known_project_id: str | None = None  # set once the project was read
 
     # -- transport ---------------------------------------------------------------------------
     def _harden(self, sdk_client: Any) -> Any:
@@ -203,15 +205,34 @@ class AdoClient:
             "read project", "core", "get_project", self.project, include_capabilities=True
         )
         template = (project.capabilities or {}).get("processTemplate", {})
+        self.known_project_id = str(project.id).lower() if project.id else None
         return {
             "id": project.id,
             "name": project.name,
             "process_type_id": template.get("templateTypeId"),
         }
 
-    def project_properties(self, project_id: str) -> dict[str, str]:
-        props = self._call("read project properties", "core", "get_project_properties", project_id)
+    def project_properties(self, project_id: str, keys: list[str] | None = None) -> dict[str, Any]:
+        """The project's properties (``keys`` may hold ``*`` wildcards); name -> value."""
+        props = self._call(
+            "read project properties", "core", "get_project_properties", project_id, keys
+        )
         return {p.name: p.value for p in props or []}
+
+    def set_project_properties(self, project_id: str, operations: list[dict[str, Any]]) -> None:
+        """One JSON Patch of ``add``/``remove`` operations; idempotent (a resend sets the same)."""
+        document = [
+            core_models.JsonPatchOperation(op=o["op"], path=o["path"], value=o.get("value"))
+            for o in operations
+        ]
+        self._call(
+            "record the sync base",
+            "core",
+            "set_project_properties",
+            project_id,
+            document,
+            idempotent=True,
+        )
 
     def process(self, type_id: str) -> dict[str, Any]:
         info = self._call("read process", "process", "get_process_by_its_id", type_id)
@@ -314,6 +335,7 @@ class AdoClient:
                 "path": it.path,
                 "start": date_only(it.attributes.start_date if it.attributes else None),
                 "finish": date_only(it.attributes.finish_date if it.attributes else None),
+                "url": it.url or "",
             }
             for it in iterations or []
         ]

@@ -8,10 +8,11 @@ echoes the Authorization header).
 from __future__ import annotations
 
 # What the tool needs, per scope, in the words of a PAT's "Edit" page (the REST reference lists
-# vso.work_write for every write it sends and vso.project for reading the project).
+# vso.work_write for every write it sends, vso.project for reading the project and
+# vso.project_write for Set Project Properties, where the three-way base is kept).
 SCOPE_HINT = (
     "the PAT needs the scopes Work Items (Read & write) = vso.work_write and "
-    "Project and Team (Read) = vso.project"
+    "Project and Team (Read & write) = vso.project_write (the sync base is a project property)"
 )
 
 
@@ -83,6 +84,7 @@ def auth_message(operation: str, status: int, service_message: str = "") -> str:
     detail = f" ({service_message})" if service_message else ""
     return (
         f"Azure DevOps denied {operation} (HTTP 403){detail}: {SCOPE_HINT}, and the identity "
-        "needs Contributor rights plus 'Create child nodes' on the iteration root and "
-        "team administrator rights for team settings and board columns"
+        "needs Contributor rights plus 'Create child nodes' on the iteration root, "
+        "team administrator rights for team settings and board columns, and 'Edit "
+        "project-level information' for the sync base"
     )

@@ -3,19 +3,22 @@
 A re-run where everything is in place costs: one WIQL query and one work-item read per 200
 items, one read of the work item types, one of the team's iterations (their dates come with
 them, so the iteration tree is read only when a sprint is missing or re-dated) and one of the
-query folder (with the queries' WIQL), plus the board columns when a WIP limit is planned. The
-process is taken from the types of the items this tool created; only a first run asks the
-project which process it uses.
+query folder (with the queries' WIQL), plus the board columns when a WIP limit is planned, and
+one read of the project's properties: the three-way base (``base.py``). The process is taken
+from the types of the items this tool created, the project's GUID from the team iterations'
+urls; only a first run asks the project for both.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from backlog import wiql
 from backlog.ado.client import AdoClient
 from backlog.ado.errors import ConfigError, HttpError
 from backlog.ado.executor import in_parallel
+from backlog.base import Base, BaseFormatError, decode, property_pattern
 from backlog.model import Plan
 from backlog.process import BY_TYPE_ID, PROFILES, ProcessProfile, profile_for
 from backlog.snapshot import (
@@ -134,11 +137,18 @@ def _profile_of(client: AdoClient, type_id: str) -> ProcessProfile:
         ) from None
 
 
-def read_iterations(client: AdoClient, plan: Plan) -> tuple[bool, dict[str, RemoteIteration]]:
-    """(folder exists, sprint nodes below it by name)."""
+def read_iterations(
+    client: AdoClient, plan: Plan, team_iterations: list[dict[str, Any]], anything_ours: bool
+) -> tuple[bool, dict[str, RemoteIteration]]:
+    """(folder exists, sprint nodes below it by name), from the team's list when it proves them.
+
+    When nothing of this project is on the board yet (no item, no sprint of the team under the
+    folder), the folder is not read: the sprints are created, and a folder or sprint that
+    exists after all answers "already exists" and is adopted (``executor.create_once``).
+    """
     folder_path = wiql.iteration_folder_path(client.project, plan.iteration_folder).lower()
     subscribed: dict[str, dict[str, Any]] = {}
-    for it in client.team_iterations():
+    for it in team_iterations:
         parent, _, name = str(it["path"]).rpartition("\\")
         if parent.lower() == folder_path:
             subscribed[name] = it
@@ -153,6 +163,8 @@ def read_iterations(client: AdoClient, plan: Plan) -> tuple[bool, dict[str, Remo
             name: RemoteIteration(name, it["id"], it["start"], it["finish"], True)
             for name, it in subscribed.items()
         }
+    if not anything_ours and not subscribed:
+        return False, {}
     node = client.iteration_node(plan.iteration_folder.replace("\\", "/"), depth=1)
     if node is None:
         return False, {}
@@ -167,6 +179,34 @@ def read_iterations(client: AdoClient, plan: Plan) -> tuple[bool, dict[str, Remo
         )
         for child in node["children"]
     }
+
+
+_TEAM_ITERATION_URL = re.compile(
+    r"/(?P<project>[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})/"
+    r"[^/]+/_apis/work/teamsettings/iterations/",
+    re.IGNORECASE,
+)
+
+
+def project_id_from(team_iterations: list[dict[str, Any]]) -> str | None:
+    """The project GUID in a team iteration's url ({org}/{projectId}/{teamId}/_apis/...).
+
+    It saves the no-op re-apply a request: the base's route wants the GUID, not the name.
+    """
+    for it in team_iterations:
+        found = _TEAM_ITERATION_URL.search(str(it.get("url") or ""))
+        if found:
+            return found["project"].lower()
+    return None
+
+
+def read_base(client: AdoClient, plan: Plan, project_id: str) -> tuple[Base, dict[str, Any], str]:
+    """(base, the properties it came from, why it was unreadable or "")."""
+    props = client.project_properties(project_id, [property_pattern(plan.project_slug)])
+    try:
+        return decode(props, plan.project_slug), props, ""
+    except BaseFormatError as error:
+        return Base(), props, f"the recorded base is {error}: differences count as conflicts"
 
 
 def read_queries(client: AdoClient, plan: Plan) -> tuple[str | None, dict[str, RemoteQuery]]:
@@ -199,20 +239,31 @@ def read_board(client: AdoClient, profile: ProcessProfile) -> RemoteBoard | None
 
 
 def read_state(client: AdoClient, plan: Plan, workers: int = 4) -> tuple[ProcessProfile, Snapshot]:
-    """The process profile and the snapshot the diff needs (independent reads in parallel)."""
+    """The process profile and the snapshot the diff needs (independent reads in parallel).
+
+    The base is read only when items of this project exist: on an empty board every item is
+    created with the file's values, and the first apply stays within its old request budget.
+    """
     client.connect()  # location tables first, so parallel reads do not each fetch them
-    (keyed, unkeyed), types, (folder_exists, iterations), (query_folder_id, queries) = in_parallel(
+    (keyed, unkeyed), types, team_iterations, (query_folder_id, queries) = in_parallel(
         [
             lambda: read_items(client, plan),
             client.work_item_types,
-            lambda: read_iterations(client, plan),
+            client.team_iterations,
             lambda: read_queries(client, plan),
         ],
         workers,
     )
+    ours = bool(keyed or unkeyed)
+    folder_exists, iterations = read_iterations(client, plan, team_iterations, ours)
     profile = detect_profile(client, keyed + unkeyed, types)
     by_key, duplicates = index_items(keyed)
     board = read_board(client, profile) if plan.wip_limit else None
+    project_id = client.known_project_id or project_id_from(team_iterations)
+    base, props, problem = Base(), {}, ""
+    if keyed:
+        project_id = project_id or str(client.project_info()["id"])
+        base, props, problem = read_base(client, plan, project_id)
     return profile, Snapshot(
         items=by_key,
         unkeyed=tuple(unkeyed),
@@ -224,4 +275,8 @@ def read_state(client: AdoClient, plan: Plan, workers: int = 4) -> tuple[Process
         board=board,
         type_fields={name: frozenset(t["fields"]) for name, t in types.items()},
         type_states={name: dict(t["states"]) for name, t in types.items()},
+        base=base,
+        base_properties=props,
+        project_id=project_id,
+        base_problem=problem,
     )
