@@ -19,7 +19,6 @@ from typing import Any
 from urllib.parse import quote
 
 import yaml
-
 from fake_ado import FakeAdo
 
 IGNORED = shutil.ignore_patterns(".git", "__pycache__", ".venv", "outputs", "*.egg-info", ".*cache")

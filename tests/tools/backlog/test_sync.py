@@ -13,7 +13,6 @@ import json
 from pathlib import Path
 
 import pytest
-
 from backlog import base as stored
 from backlog.config import load_config
 from backlog.planner import build_plan

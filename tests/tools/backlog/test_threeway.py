@@ -7,7 +7,6 @@ import random
 import string
 
 import pytest
-
 from backlog import base as stored
 from backlog.base import Base, BaseFormatError
 from backlog.landed import next_base
