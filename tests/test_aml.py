@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import project_env
+from bakery import project_env
 
 COMMON = {
     "README.md",

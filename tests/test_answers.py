@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import bake_into
+from bakery import bake_into
 from cookiecutter.exceptions import FailedHookException
 
 from local_extensions import RULES

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import STABLE_ANSWERS, TEMPLATE
+from bakery import STABLE_ANSWERS, TEMPLATE
 
 pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
 

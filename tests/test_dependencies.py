@@ -7,7 +7,7 @@ import re
 import tomllib
 
 import pytest
-from conftest import TEMPLATE
+from bakery import TEMPLATE
 
 GENERATED = TEMPLATE / "{{cookiecutter.project_slug}}" / "pyproject.toml"
 

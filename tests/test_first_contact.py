@@ -12,7 +12,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import TEMPLATE, bake_into
+from bakery import TEMPLATE, bake_into
 
 README = (TEMPLATE / "README.md").read_text(encoding="utf-8")
 CI_RUN = (TEMPLATE / ".ci" / "run").read_text(encoding="utf-8")

@@ -13,7 +13,7 @@ import threading
 import types
 from pathlib import Path
 
-from conftest import STABLE_ANSWERS, TEMPLATE
+from bakery import STABLE_ANSWERS, TEMPLATE
 from cookiecutter.environment import StrictEnvironment
 from cookiecutter.generate import generate_context
 from cookiecutter.prompt import prompt_for_config

@@ -7,7 +7,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import TEMPLATE
+from bakery import TEMPLATE
 from test_hooks import answers, render_hook
 
 RUFF = [sys.executable, "-m", "ruff"]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import TEMPLATE
+from bakery import TEMPLATE
 
 CONFIG = json.loads((TEMPLATE / "cookiecutter.json").read_text())
 QUESTIONS = [key for key in CONFIG if not key.startswith("_")]

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import TEMPLATE, project_env
+from bakery import TEMPLATE, project_env
 
 SOURCE = TEMPLATE / "{{cookiecutter.project_slug}}" / "pipelines"
 # Every combination the template accepts: A/B testing needs the online endpoint's traffic

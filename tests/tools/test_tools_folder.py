@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 from test_bake import MATRIX, _test_id
 
-
 TOOLS = Path(__file__).resolve().parents[2] / "{{cookiecutter.project_slug}}" / "tools"
 
 
