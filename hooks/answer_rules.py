@@ -53,7 +53,7 @@ DEPENDENCY_MODULES_FILE = HOOKS_DIR / "dependency_modules.txt"
 # (python -m backlog, pytest's rootdir), src/ (the package), the pipeline scripts' folder
 # (scripts import their siblings) and every test folder (pytest puts a test folder without
 # __init__.py first on sys.path, so its modules become top-level names).
-IMPORT_ROOTS = (".", "src", "tools", "pipelines/scripts")
+IMPORT_ROOTS = (".", "src", "tools", "tools/pipelines")
 _JINJA = re.compile(r"{%.*?%}|{{.*?}}")
 
 

@@ -63,12 +63,12 @@ CUSTOM = {
 
 
 def aml_validate(project: Path, scratch: Path) -> subprocess.CompletedProcess:
-    """``python -m <package>.aml validate`` in ``project``, as after ``make setup``."""
+    """``python -m aml_tool validate`` in ``project``, as after ``make setup``."""
     package = yaml.safe_load((project / "project.yml").read_text())["project"]["package"]
     env = project_env(project, scratch)
     env["PYTHONPATH"] = os.pathsep.join([str(project / "src"), env.get("PYTHONPATH", "")])
     return subprocess.run(
-        [sys.executable, "-m", f"{package}.aml", "validate"],
+        [sys.executable, "-m", f"aml_tool", "validate"],
         cwd=project,
         env=env,
         capture_output=True,

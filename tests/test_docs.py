@@ -461,5 +461,5 @@ def test_every_branch_name_the_branch_model_shows_passes_the_pipeline_check(proj
     examples = re.findall(rf"`((?:{pattern})\d+-[a-z0-9-]+)`", model)
     assert len(examples) >= len(types), "show at least one example per branch type"
     for name in [*examples, *(f"{kind}1234-example" for kind in types)]:
-        result = run_in(project, "python", "pipelines/scripts/check_branch_name.py", name)
+        result = run_in(project, "python", "tools/pipelines/check_branch_name.py", name)
         assert result.returncode == 0, f"{name}: {result.stdout}{result.stderr}"

@@ -124,7 +124,7 @@ def test_any_project_name_bakes_a_project_that_validates(tmp_path, run_in, name)
         f"PYTHONPATH={project / 'src'}",
         "python",
         "-m",
-        f"{package}.aml",
+        f"aml_tool",
         "validate",
     )
     assert aml.returncode == 0, aml.stdout + aml.stderr

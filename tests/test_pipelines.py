@@ -95,7 +95,7 @@ def pipeline_files(project: Path) -> set[str]:
 def test_every_pipeline_and_template_validates_against_the_schema(bake, run_in, answers):
     project = bake(**answers)
     assert pipeline_files(project) == BY_DEPLOYMENT[answers["deployment"]]
-    done = run_in(project, "python", "pipelines/scripts/validate_pipelines.py")
+    done = run_in(project, "python", "tools/pipelines/validate_pipelines.py")
     assert done.returncode == 0, done.stdout + done.stderr
     count = len([f for f in pipeline_files(project) if f.endswith(".yml")])
     assert f"{count} of {count} pipeline files valid" in done.stdout
@@ -153,7 +153,7 @@ def test_answers_are_embedded_as_data(bake_fresh, run_in):
         package_name="penguins",
         python_version="3.12",
     )
-    done = run_in(project, "python", "pipelines/scripts/validate_pipelines.py")
+    done = run_in(project, "python", "tools/pipelines/validate_pipelines.py")
     assert done.returncode == 0, done.stdout + done.stderr
     versions = yaml.safe_load((project / "pipelines/templates/variables/versions.yml").read_text())
     assert {"name": "pythonVersion", "value": "3.12"} in versions["variables"]
@@ -165,7 +165,7 @@ def test_answers_are_embedded_as_data(bake_fresh, run_in):
 
 def branch_check(project: Path, branch: str) -> subprocess.CompletedProcess:
     return subprocess.run(
-        ["python3", "pipelines/scripts/check_branch_name.py", branch],
+        ["python3", "tools/pipelines/check_branch_name.py", branch],
         cwd=project,
         capture_output=True,
         text=True,
@@ -193,7 +193,7 @@ def test_the_pull_request_jobs_commands_pass_on_a_freshly_baked_project(bake_fre
     listing = subprocess.run(
         [
             "python",
-            "pipelines/scripts/pipeline_steps.py",
+            "tools/pipelines/pipeline_steps.py",
             "pipelines/pr-validation.yml",
             "--json",
             *arguments,

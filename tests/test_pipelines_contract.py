@@ -1,6 +1,6 @@
 """The Azure DevOps requests of ``create_pipelines.py`` against the official REST specifications.
 
-The generated project keeps the operations it uses in ``pipelines/scripts/ado_operations.json``;
+The generated project keeps the operations it uses in ``tools/pipelines/ado_operations.json``;
 its client builds every request from that table, and its local test server refuses anything
 else. Here the table itself is checked against ``shared/azure-devops-rest-specs``: the route and
 method exist, each query parameter is documented for that operation, the api-version is the
@@ -23,7 +23,7 @@ import pytest
 
 TEMPLATE = Path(__file__).resolve().parents[1]
 SPECS = TEMPLATE.parent / "shared" / "azure-devops-rest-specs"
-SCRIPTS = TEMPLATE / "{{cookiecutter.project_slug}}" / "pipelines" / "scripts"
+SCRIPTS = TEMPLATE / "{{cookiecutter.project_slug}}" / "tools" / "pipelines"
 TABLE = SCRIPTS / "ado_operations.json"
 pytestmark = pytest.mark.skipif(not SPECS.is_dir(), reason=f"{SPECS} is not there")
 
@@ -136,7 +136,7 @@ def test_the_client_calls_exactly_the_operations_of_the_table(operations):
 # Runs inside a baked project: create everything, then re-run; the requests as JSON.
 DRIVER = r"""
 import contextlib, io, json, os, sys
-sys.path.insert(0, "pipelines/scripts")
+sys.path.insert(0, "tools/pipelines")
 import yaml
 import create_pipelines
 from tests.pipelines.fake_pipelines_server import FakeAzureDevOps

@@ -61,7 +61,7 @@ SAME_NUMBER = 1e-9
 def open_registry(target: str) -> ModelRegistry:
     """The registry named by ``--registry``: the job's workspace, or a local folder."""
     if target == AZUREML_REGISTRY:
-        from .aml.registry import AzureMLRegistry  # azure-ai-ml only where it is needed
+        from .azureml_registry import AzureMLRegistry  # azure-ai-ml only where it is needed
 
         return AzureMLRegistry.from_job_environment()
     return LocalFolderRegistry(Path(target))

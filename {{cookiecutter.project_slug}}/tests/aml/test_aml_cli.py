@@ -1,4 +1,4 @@
-"""``python -m <package>.aml``: bad configuration gives one clear line and a meaningful exit
+"""``python -m aml_tool``: bad configuration gives one clear line and a meaningful exit
 code, never a stack trace; the Azure-facing commands are driven against fakes."""
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 from aml_support import (
     AML_DIR,
-    PACKAGE,
     PROJECT_ROOT,
     REAL_LOOKING_SUBSCRIPTION,
     FakeClient,
@@ -20,7 +19,7 @@ from aml_support import (
 )
 from azure.core.exceptions import ResourceNotFoundError
 
-from {{ cookiecutter.package_name }}.aml import (
+from aml_tool import (
     cli,
     config,
     workspace,
@@ -86,11 +85,14 @@ def test_bad_project_yml_is_one_line_and_exit_2(tmp_path, capsys, case):
 
 def test_missing_project_yml_from_the_command_line(tmp_path: Path, python: str):
     done = subprocess.run(
-        [python, "-m", f"{PACKAGE}.aml", "submit"],
+        [python, "-m", "aml_tool", "submit"],
         cwd=tmp_path,
         capture_output=True,
         text=True,
-        env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT / "src")},
+        env={
+            **os.environ,
+            "PYTHONPATH": os.pathsep.join(str(PROJECT_ROOT / d) for d in ("src", "tools")),
+        },
     )
 
     assert done.returncode == 2
@@ -141,7 +143,7 @@ def test_unknown_compute_lists_the_existing_ones(tmp_path, capsys):
     assert err == (
         f"aml: error: compute '{SETTINGS.compute_name}' not found in workspace "
         f"'{SETTINGS.workspace}' (resource group '{SETTINGS.resource_group}') (existing: "
-        f"cpu-old, gpu-big); create it with `python -m {PACKAGE}.aml setup` or fix "
+        "cpu-old, gpu-big); create it with `python -m aml_tool setup` or fix "
         "azureml.compute_name in project.yml\n"
     )
     assert client.jobs.submitted == []

@@ -9,8 +9,8 @@ from types import SimpleNamespace
 import pytest
 from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
 
-from {{ cookiecutter.package_name }}.aml import (
-    registry,
+from {{ cookiecutter.package_name }} import (
+    azureml_registry as registry,
 )
 from {{ cookiecutter.package_name }}.promotion import (
     PromotionError,

@@ -14,13 +14,13 @@ from pathlib import Path
 
 import pytest
 import yaml
-from aml_support import AML_DIR, PACKAGE, PROJECT_ROOT
+from aml_support import AML_DIR, PROJECT_ROOT
 
-from {{ cookiecutter.package_name }}.aml import (
+from aml_tool import (
     config,
     definitions,
 )
-from {{ cookiecutter.package_name }}.aml.wiring import (
+from aml_tool.wiring import (
     PipelineSpec,
     expression,
 )
@@ -194,8 +194,11 @@ def test_validation_catches_a_missing_scoring_script(project_copy: Path):
 
 
 def test_validate_command_exit_codes(project_copy: Path, python: str):
-    command = [python, "-m", f"{PACKAGE}.aml", "validate"]
-    env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT / "src")}
+    command = [python, "-m", "aml_tool", "validate"]
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(str(PROJECT_ROOT / d) for d in ("src", "tools")),
+    }
     good = subprocess.run(command, cwd=PROJECT_ROOT, capture_output=True, text=True, env=env)
     edit(project_copy / "aml" / "data" / "raw-data.yml", "$schema:", "# $schema:")
     edit(project_copy / "aml" / "compute" / "cluster.yml", "max_instances: 2", "max_instances: x")

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from aml_support import AML_DIR, PACKAGE, RAW_DATA, SAMPLE_REQUEST
 
-from {{ cookiecutter.package_name }}.aml import (
+from aml_tool import (
     local_run,
     wiring,
 )

@@ -6,12 +6,12 @@ from __future__ import annotations
 import pytest
 from aml_support import AML_DIR, PROJECT_ROOT, FakeClient, endpoint
 
-from {{ cookiecutter.package_name }}.aml import (
+from aml_tool import (
     cli,
     config,
     endpoints,
 )
-from {{ cookiecutter.package_name }}.aml.workspace import (
+from aml_tool.workspace import (
     AmlError,
 )
 

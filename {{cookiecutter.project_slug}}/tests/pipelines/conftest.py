@@ -1,4 +1,4 @@
-"""Fixtures of the pipeline tests. The scripts in pipelines/scripts are standalone programs
+"""Fixtures of the pipeline tests. The scripts in tools/pipelines are standalone programs
 that import each other by module name, so their folder goes on sys.path here."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 PIPELINES = ROOT / "pipelines"
-sys.path.insert(0, str(PIPELINES / "scripts"))
+sys.path.insert(0, str(ROOT / "tools" / "pipelines"))
 
 
 @pytest.fixture(scope="session")

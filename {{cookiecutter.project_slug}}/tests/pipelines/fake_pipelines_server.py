@@ -1,7 +1,7 @@
 """A local Azure DevOps for create_pipelines.py: HTTP on 127.0.0.1, one organization, one project.
 
 Strict like the backlog's server: a request must be an operation of
-pipelines/scripts/ado_operations.json (method, route, exactly the documented api-version, no
+tools/pipelines/ado_operations.json (method, route, exactly the documented api-version, no
 query parameter outside the table's list); anything else is answered 400 and listed in
 ``violations``, which the tests require to be empty. The answers have the shapes of the
 specification's examples ({"count", "value"} lists, ids, _links).
@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
-OPERATIONS = Path(__file__).resolve().parents[2] / "pipelines" / "scripts" / "ado_operations.json"
+OPERATIONS = Path(__file__).resolve().parents[2] / "tools" / "pipelines" / "ado_operations.json"
 
 
 @dataclass

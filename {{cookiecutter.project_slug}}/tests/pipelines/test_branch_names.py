@@ -11,7 +11,7 @@ import check_branch_name
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-SCRIPT = ROOT / "pipelines" / "scripts" / "check_branch_name.py"
+SCRIPT = ROOT / "tools" / "pipelines" / "check_branch_name.py"
 
 VALID = [
     "experiment/1234-gradient-boosting",

@@ -1,7 +1,7 @@
 """create_pipelines.py against a strict local Azure DevOps: plan, create what is missing, once.
 
 The server (fake_pipelines_server.py) refuses any request that is not an operation of
-pipelines/scripts/ado_operations.json; every test ends by checking it refused nothing.
+tools/pipelines/ado_operations.json; every test ends by checking it refused nothing.
 """
 
 from __future__ import annotations

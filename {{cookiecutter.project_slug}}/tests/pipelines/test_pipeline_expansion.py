@@ -186,7 +186,7 @@ def test_the_command_line_lists_a_real_pipelines_steps_as_json():
     done = subprocess.run(
         [
             sys.executable,
-            str(ROOT / "pipelines/scripts/pipeline_steps.py"),
+            str(ROOT / "tools/pipelines/pipeline_steps.py"),
             str(ROOT / "pipelines/pr-validation.yml"),
             "--json",
             "--var",
@@ -200,6 +200,6 @@ def test_the_command_line_lists_a_real_pipelines_steps_as_json():
     steps = json.loads(done.stdout)
     check = next(s for s in steps if "check_branch_name" in (s["script"] or ""))
     assert "refs/heads/data/1-x" in check["script"] and check["unresolved"] == []
-    assert any(s["script"] == "make test" for s in steps)
+    assert any(s["script"] == "make test-all" for s in steps)
     assert pipeline_steps.main(["nope.yml"]) == 1
 {%- endraw %}

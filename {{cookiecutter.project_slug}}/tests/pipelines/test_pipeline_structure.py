@@ -90,7 +90,7 @@ def test_pull_request_validation_is_one_job_running_the_makefiles_gates():
     assert set(called) <= set(targets), "the pipeline calls a target the Makefile does not have"
     for gate in (
         "lint",
-        "test",
+        "test-all",
         "validate-data",
         "validate-aml",
         "backlog-validate",
@@ -117,7 +117,7 @@ def test_the_branch_name_is_checked_on_pull_requests_from_their_source_branch():
 
 
 def test_results_coverage_and_data_report_are_published_from_where_they_are_written():
-    test_step = next(s for s in pr_steps() if s.get("script") == "make test")
+    test_step = next(s for s in pr_steps() if s.get("script") == "make test-all")
     options = test_step["env"]["PYTEST_ADDOPTS"]
     junit = re.search(r"--junitxml=(\S+)", options).group(1)
     coverage = re.search(r"--cov-report=xml:(\S+)", options).group(1)
@@ -173,7 +173,7 @@ def test_every_job_uses_the_pinned_agent_image_and_python(pipeline):
 
 def aml_command(line: str) -> list[str] | None:
     words = shlex.split(line)
-    if words[:3] == ["python", "-m", f"{PACKAGE}.aml"]:
+    if words[:3] == ["python", "-m", "aml_tool"]:
         return words[3:]
     return None
 
@@ -182,12 +182,12 @@ def aml_command(line: str) -> list[str] | None:
 def test_every_azure_command_exists_in_the_projects_tools_with_these_options(pipeline):
     import training_report
 
-    aml_cli = pytest.importorskip(f"{PACKAGE}.aml.cli")
+    aml_cli = pytest.importorskip("aml_tool.cli")
     checked = 0
     for line in command_lines(pipeline):
         if (arguments := aml_command(line)) is not None:
             aml_cli.build_parser().parse_args(arguments)  # SystemExit/UsageError if it is wrong
-        elif line.startswith("python pipelines/scripts/"):
+        elif line.startswith("python tools/pipelines/"):
             script, *arguments = shlex.split(line)[1:]
             if Path(script).name == "smoke_test.py":
                 import smoke_test as module

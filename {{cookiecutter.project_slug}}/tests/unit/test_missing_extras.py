@@ -40,7 +40,7 @@ def test_data_validation_without_the_data_extra_names_it(
 
 
 def test_azureml_validation_without_the_aml_extra_names_it(without_extras, capsys):
-    aml_cli = importlib.import_module(f"{PACKAGE_NAME}.aml.cli")
+    aml_cli = importlib.import_module("aml_tool.cli")
     code = aml_cli.main(["validate"])
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 2

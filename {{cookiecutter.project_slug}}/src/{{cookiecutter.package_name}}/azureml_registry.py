@@ -18,7 +18,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from ..promotion import PromotionError, RegisteredModel, check_model_name, find_mlflow_model_dir
+from .promotion import PromotionError, RegisteredModel, check_model_name, find_mlflow_model_dir
 
 JOB_WORKSPACE_VARIABLES = (
     "AZUREML_ARM_SUBSCRIPTION",

@@ -1,7 +1,7 @@
 """Publish what an AzureML training run produced: metrics, the gate's decision, a run summary.
 
-    python -m {{ cookiecutter.package_name }}.aml submit --wait | tee outputs/training/submit.log
-    python pipelines/scripts/training_report.py --submit-log outputs/training/submit.log \
+    python -m aml_tool submit --wait | tee outputs/training/submit.log
+    python tools/pipelines/training_report.py --submit-log outputs/training/submit.log \
         --output-dir outputs/training
 
 Downloads the pipeline job's ``evaluation`` (metrics.json) and ``decision`` (decision.json)
@@ -24,7 +24,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-PACKAGE = "{{ cookiecutter.package_name }}"
 SUBMITTED = re.compile(r"^submitted (?P<name>[\w\-]+):", re.MULTILINE)
 OUTPUTS = {"evaluation": "metrics.json", "decision": "decision.json"}
 REGISTERED_TAG = "model-registered"
@@ -118,8 +117,8 @@ def main(argv: list[str] | None = None, *, connect: Callable[[Any], Any] | None 
     """Write the report; ``connect`` (config -> MLClient) is the seam tests replace."""
     import importlib
 
-    config_module = importlib.import_module(f"{PACKAGE}.aml.config")
-    workspace = importlib.import_module(f"{PACKAGE}.aml.workspace")
+    config_module = importlib.import_module("aml_tool.config")
+    workspace = importlib.import_module("aml_tool.workspace")
     args = build_parser().parse_args(argv)
     try:
         job_name = job_name_from_log(args.submit_log.read_text(encoding="utf-8"))

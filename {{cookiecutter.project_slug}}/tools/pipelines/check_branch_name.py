@@ -1,7 +1,7 @@
 """Check a branch name against the team's branch model (docs/branch-model.md).
 
-    python pipelines/scripts/check_branch_name.py experiment/1234-gradient-boosting
-    python pipelines/scripts/check_branch_name.py refs/heads/data/57-add-weather-source
+    python tools/pipelines/check_branch_name.py experiment/1234-gradient-boosting
+    python tools/pipelines/check_branch_name.py refs/heads/data/57-add-weather-source
 
 A work branch is ``<type>/<work item id>-<slug>``: the type says what kind of work it is, the
 id links it to its Azure Boards item, the slug says what it is about. Besides those, ``main``

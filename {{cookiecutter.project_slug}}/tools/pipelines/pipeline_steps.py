@@ -1,8 +1,7 @@
-{% raw -%}
 """List the steps a pipeline job runs, with its templates expanded as Azure Pipelines would.
 
-    python pipelines/scripts/pipeline_steps.py pipelines/pr-validation.yml
-    python pipelines/scripts/pipeline_steps.py pipelines/pr-validation.yml --json \
+    python tools/pipelines/pipeline_steps.py pipelines/pr-validation.yml
+    python tools/pipelines/pipeline_steps.py pipelines/pr-validation.yml --json \
         --var System.PullRequest.SourceBranch=refs/heads/experiment/1234-gbm
 
 Templates (steps, jobs, stages, variables) are inserted with their typed parameters bound and
@@ -387,4 +386,3 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
-{%- endraw %}

@@ -1,8 +1,8 @@
 """Smoke-test the deployed model with the project's sample request (run after each deploy/shift).
 
-    python pipelines/scripts/smoke_test.py online --slot green   # one deployment, directly
-    python pipelines/scripts/smoke_test.py online                # the endpoint as users reach it
-    python pipelines/scripts/smoke_test.py batch                 # a batch job over the sample
+    python tools/pipelines/smoke_test.py online --slot green   # one deployment, directly
+    python tools/pipelines/smoke_test.py online                # the endpoint as users reach it
+    python tools/pipelines/smoke_test.py batch                 # a batch job over the sample
 
 Guarantee: exit 0 only when the online endpoint answered the sample request with one species
 per row (and probabilities that sum to 1), or the batch scoring job over data/sample/request.csv
@@ -23,7 +23,6 @@ from typing import Any
 
 ONLINE_REQUEST = Path("aml/endpoints/online/sample-request.json")
 BATCH_INPUT = Path("data/sample/request.csv")
-PACKAGE = "{{ cookiecutter.package_name }}"
 
 
 class SmokeTestError(Exception):
@@ -106,8 +105,8 @@ def main(argv: list[str] | None = None, *, connect: Callable[[Any], Any] | None 
     """Run one smoke test; ``connect`` (config -> MLClient) is the seam tests replace."""
     import importlib
 
-    config_module = importlib.import_module(f"{PACKAGE}.aml.config")
-    workspace = importlib.import_module(f"{PACKAGE}.aml.workspace")
+    config_module = importlib.import_module("aml_tool.config")
+    workspace = importlib.import_module("aml_tool.workspace")
     args = build_parser().parse_args(argv)
     request = args.request if args.kind == "online" else args.input
     if not request.is_file():

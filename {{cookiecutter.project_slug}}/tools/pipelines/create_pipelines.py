@@ -1,7 +1,7 @@
 """Create this repository's pipelines, environments and branch policies in Azure DevOps.
 
-    python pipelines/scripts/create_pipelines.py --dry-run     # read what exists, print the plan
-    python pipelines/scripts/create_pipelines.py --yes         # create what is missing
+    python tools/pipelines/create_pipelines.py --dry-run     # read what exists, print the plan
+    python tools/pipelines/create_pipelines.py --yes         # create what is missing
 
 What it sets up (the YAML files stay the definition; this only registers them):
 - one pipeline per file in pipelines/*.yml, named "<project slug>-<file name>", in the root

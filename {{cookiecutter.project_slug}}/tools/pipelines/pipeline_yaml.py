@@ -1,4 +1,3 @@
-{% raw -%}
 """Read Azure Pipelines YAML as Azure Pipelines reads it, and evaluate template expressions.
 
 PyYAML follows YAML 1.1, where ``on``, ``yes``, ``no`` and ``off`` are booleans; Azure Pipelines
@@ -207,4 +206,3 @@ def render(text: str, scope: dict[str, Any]) -> Any:
         return "" if value is None else str(value)
 
     return EXPRESSION.sub(_one, text)
-{%- endraw %}

@@ -1,4 +1,4 @@
-"""``python -m <package>.aml``: validate, run locally, submit, sweep, deploy and route traffic.
+"""``python -m aml_tool``: validate, run locally, submit, sweep, deploy and route traffic.
 
     validate                      check every definition in aml/ offline (no Azure account)
     run-local                     run the training pipeline's steps here, same commands
@@ -26,9 +26,21 @@ from typing import Any
 
 import yaml
 
-from ..cli import missing_extra
 from .config import ConfigError, WorkspaceConfig, load_config
 from .wiring import DefinitionError, PipelineSpec
+
+# Top-level modules of the extras: an ImportError naming one of them means that extra is not
+# installed (one line says which to install); anything else is a real bug and is not hidden.
+EXTRA_OF_MODULE = {"azure": "aml", "great_expectations": "data"}
+
+
+def missing_extra(error: ModuleNotFoundError) -> str | None:
+    """One line telling which extra to install, when ``error`` is an extra's missing module."""
+    extra = EXTRA_OF_MODULE.get((error.name or "").split(".")[0])
+    if extra is None:
+        return None
+    return f"this needs the '{extra}' extra: pip install -e '.[{extra}]'"
+
 
 PROG = f"python -m {__package__}"
 TRAIN_PIPELINE = Path("pipelines/train.yml")

@@ -1,4 +1,3 @@
-{% raw -%}
 """The Azure Pipelines schema, read the way Azure reads YAML, with findings a person can act on.
 
 check-jsonschema vendors Microsoft's schema. Used as it is, it crashes under the default ECMA
@@ -213,4 +212,3 @@ def known_tasks(schema: dict[str, Any]) -> set[str]:
         pattern = str(variant.get("properties", {}).get("task", {}).get("pattern", ""))
         names.add(pattern.strip("^$").replace("\\", "").lower())
     return names
-{%- endraw %}
