@@ -5,6 +5,7 @@ commands, read from the YAML, passing on a freshly baked project."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 from collections import Counter
@@ -40,17 +41,8 @@ ALWAYS = {
     "templates/steps/azure-cli.yml",
     "templates/jobs/quality-gates.yml",
     "templates/jobs/azure-job.yml",
-    "scripts/pipeline_yaml.py",
-    "scripts/pipeline_schema.py",
-    "scripts/pipeline_steps.py",
-    "scripts/validate_pipelines.py",
-    "scripts/check_branch_name.py",
-    "scripts/create_pipelines.py",
-    "scripts/ado_rest.py",
-    "scripts/ado_operations.json",
-    "scripts/training_report.py",
 }
-DEPLOYED = {"deploy.yml", "environments/prod.yml", "scripts/smoke_test.py"}
+DEPLOYED = {"deploy.yml", "environments/prod.yml"}
 BY_DEPLOYMENT = {
     "online": ALWAYS | DEPLOYED | {"templates/stages/deploy-online.yml"},
     "batch": ALWAYS | DEPLOYED | {"templates/stages/deploy-batch.yml"},
@@ -60,7 +52,7 @@ BY_DEPLOYMENT = {
 # Steps of the pull-request job that only make sense on a hosted agent, and why.
 AGENT_ONLY_SCRIPTS = {
     # pip-installs the project into the agent's fresh interpreter (and pins pip there); here
-    # the test interpreter already has every extra, and src/ on PYTHONPATH stands in for the
+    # the test interpreter already has every extra, and src/ + tools/ on PYTHONPATH stand in for the
     # editable install.
     "Install the project with the extras dev,backlog,aml,data",
 }
@@ -188,7 +180,8 @@ def test_the_pull_request_jobs_commands_pass_on_a_freshly_baked_project(bake_fre
     project = bake_fresh(deployment="online", include_ab_testing="yes")
     env = project_env(project, tmp_path)
     env = {k: v for k, v in env.items() if not k.startswith("PYTEST_")}
-    env["PYTHONPATH"] = str(project / "src")  # what the skipped editable install provides
+    # what the skipped editable install provides: the package and the tools
+    env["PYTHONPATH"] = os.pathsep.join(str(project / part) for part in ("src", "tools"))
     arguments = [f"--var={name}={value}" for name, value in RUN_TIME.items()]
     listing = subprocess.run(
         [
