@@ -110,7 +110,6 @@ COMMON = frozenset(
         "src/penguin_species_classifier/aml/cli.py",
         "src/penguin_species_classifier/aml/config.py",
         "src/penguin_species_classifier/aml/definitions.py",
-        "src/penguin_species_classifier/aml/endpoints.py",
         "src/penguin_species_classifier/aml/local_run.py",
         "src/penguin_species_classifier/aml/registry.py",
         "src/penguin_species_classifier/aml/wiring.py",
@@ -152,7 +151,6 @@ COMMON = frozenset(
         "tests/aml/test_local_pipeline.py",
         "tests/aml/test_promotion.py",
         "tests/aml/test_serving.py",
-        "tests/aml/test_traffic.py",
         "tests/backlog/conftest.py",
         "tests/backlog/fake_ado/__init__.py",
         "tests/backlog/fake_ado/dump.py",
@@ -216,6 +214,8 @@ DEPLOYED_ONLY = frozenset(
         "pipelines/deploy.yml",
         "pipelines/environments/prod.yml",
         "pipelines/scripts/smoke_test.py",
+        "src/penguin_species_classifier/aml/rollout.py",
+        "tests/pipelines/test_release.py",
         "tests/pipelines/test_smoke_test.py",
     }
 )
@@ -227,6 +227,7 @@ ONLINE_ONLY = frozenset(
         "aml/endpoints/online/green.yml",
         "aml/endpoints/online/sample-request.json",
         "pipelines/templates/stages/deploy-online.yml",
+        "tests/aml/test_traffic.py",
     }
 )
 

@@ -23,7 +23,9 @@ AML_DIR = PROJECT_ROOT / "aml"
 PACKAGE = prepare.__package__
 RAW_DATA = PROJECT_ROOT / "data" / "raw" / "penguins.csv"
 SAMPLE_REQUEST = PROJECT_ROOT / "data" / "sample" / "request.csv"
+{%- if cookiecutter.deployment == "online" %}
 ONLINE_SAMPLE = AML_DIR / "endpoints" / "online" / "sample-request.json"
+{%- endif %}
 REAL_LOOKING_SUBSCRIPTION = "11111111-2222-3333-4444-555555555555"
 
 

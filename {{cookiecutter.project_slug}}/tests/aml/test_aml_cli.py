@@ -48,7 +48,9 @@ def azureml_section(**changes: str | None) -> str:
         "workspace": SETTINGS.workspace,
         "compute_name": SETTINGS.compute_name,
         "vm_size": SETTINGS.vm_size,
+{%- if cookiecutter.deployment != "none" %}
         "endpoint_name": SETTINGS.endpoint_name,
+{%- endif %}
     }
     values.update(changes)
     lines = [f"  {key}: {value}" for key, value in values.items() if value is not None]
@@ -210,27 +212,31 @@ def test_wait_gives_up_after_the_timeout_and_says_the_job_keeps_running():
             client, "job-1", 1, poll_seconds=30, sleep=sleep, clock=lambda: now[0], echo=print
         )
     assert now[0] == 60
+{%- if cookiecutter.deployment == "none" %}
 
 
-def test_deploy_without_endpoint_definitions_is_a_usage_error(project_copy, capsys):
-    endpoints = project_copy / "aml" / "endpoints"
-    for path in sorted(endpoints.rglob("*"), reverse=True):
-        path.unlink() if path.is_file() else path.rmdir()
-
-    code, _, err = run(
-        capsys,
-        "--config",
-        str(project_copy / "project.yml"),
-        "--aml-dir",
-        str(project_copy / "aml"),
-        "deploy",
-        connect=lambda _: pytest.fail("must not log in"),
-    )
+def test_a_project_that_is_not_deployed_has_no_deploy_command(capsys):
+    code, _, err = run(capsys, "deploy", connect=lambda _: pytest.fail("must not log in"))
 
     assert code == 2
-    assert err == (
-        "aml: error: this project has no endpoint definitions (aml/endpoints/): nothing to deploy\n"
-    )
+    assert err.startswith("aml: error: argument COMMAND: invalid choice: 'deploy'")
+{%- else %}
+
+
+def test_deploy_checks_the_definitions_before_logging_in(project_copy, capsys):
+    cluster = project_copy / "aml" / "compute" / "cluster.yml"
+    cluster.write_text(cluster.read_text(encoding="utf-8").replace("$schema:", "# $schema:"))
+    path = write_project_yml(project_copy, azureml_section())
+    argv = ["--config", str(path), "--aml-dir", str(project_copy / "aml"), "deploy"]
+{%- if cookiecutter.deployment == "online" %}
+    argv += ["--slot", "green"]
+{%- endif %}
+
+    code, _, err = run(capsys, *argv, connect=lambda _: FakeClient())
+
+    assert (code, err.count("\n")) == (1, 1)
+    assert "aml/compute/cluster.yml: the first line must be its $schema: line" in err
+{%- endif %}
 
 
 def test_an_azure_refusal_is_one_line_not_a_stack_trace(tmp_path, capsys):

@@ -53,10 +53,10 @@ def test_definitions_use_the_names_in_project_yml():
 
     assert (cluster["name"], cluster["size"]) == (settings.compute_name, settings.vm_size)
     assert pipeline["settings"]["default_compute"] == f"azureml:{settings.compute_name}"
-    for endpoint in AML_DIR.glob("endpoints/*/endpoint.yml"):
-        assert yaml.safe_load(endpoint.read_text(encoding="utf-8"))["name"] == (
-            settings.endpoint_name
-        )
+{%- if cookiecutter.deployment != "none" %}
+    endpoint = AML_DIR / "endpoints" / {{ cookiecutter.deployment | tojson }} / "endpoint.yml"
+    assert yaml.safe_load(endpoint.read_text(encoding="utf-8"))["name"] == settings.endpoint_name
+{%- endif %}
 
 
 def test_environment_installs_the_core_dependencies_of_pyproject():
@@ -176,21 +176,21 @@ def test_validation_rejects_a_file_of_unknown_kind(project_copy: Path):
     assert "aml/misc/notes.yml: not a known kind of AzureML definition here" in (
         validate(project_copy).problems
     )
+{%- if cookiecutter.deployment != "none" %}
 
 
 def test_validation_catches_a_missing_scoring_script(project_copy: Path):
-    deployments = [
-        path
-        for path in (project_copy / "aml" / "endpoints").glob("*/*.yml")
-        if path.name != "endpoint.yml"
-    ]
-    if not deployments:
-        pytest.skip("this project has no deployment (deployment: none)")
+{%- if cookiecutter.deployment == "online" %}
+    deployments = [project_copy / "aml" / "endpoints" / "online" / "green.yml"]
+{%- else %}
+    deployments = [project_copy / "aml" / "endpoints" / "batch" / "deployment.yml"]
+{%- endif %}
     edit(deployments[0], "/serving/", "/serve/")
 
     problems = validate(project_copy).problems
 
     assert any(f"{deployments[0].name}: scoring script" in p for p in problems), problems
+{%- endif %}
 
 
 def test_validate_command_exit_codes(project_copy: Path, python: str):

@@ -5,10 +5,15 @@
     setup                         create the compute cluster, environment and data asset
     submit [--wait]               submit the training pipeline (aml/pipelines/train.yml)
     sweep [--wait]                submit the hyper-parameter sweep (aml/jobs/sweep.yml)
-    deploy [--slot blue|green]    deploy the latest (or --model-version) registered model
-    traffic --blue N --green N    split live traffic between blue and green (online)
-    mirror --green N              copy N% of live requests to green, answers ignored (online)
-    rollback                      all live traffic to blue, mirroring off (online)
+{%- if cookiecutter.deployment == "online" %}
+    deploy --slot blue|green      deploy the latest (or --model-version) registered model
+    traffic --blue N --green N    split live traffic between blue and green
+    mirror --green N              copy N% of live requests to green, answers ignored
+    rollback                      all live traffic to blue, mirroring off
+    promote                       green's model becomes blue's; all traffic to blue
+{%- elif cookiecutter.deployment == "batch" %}
+    deploy                        deploy the latest (or --model-version) registered model
+{%- endif %}
 
 The workspace comes from project.yml (section azureml), the login from azure-identity
 (az login locally; a service connection in CI). Exit codes: 0 done, 1 a check or job failed
@@ -64,9 +69,14 @@ def build_parser() -> argparse.ArgumentParser:
         job.add_argument("--set", action="append", default=[], metavar="INPUT=VALUE")
         job.add_argument("--wait", action="store_true", help="wait and exit 1 unless it completes")
         job.add_argument("--timeout-minutes", type=float, default=120, metavar="N")
+{%- if cookiecutter.deployment != "none" %}
     deploy = commands.add_parser("deploy", help="deploy a registered model")
-    deploy.add_argument("--slot", choices=("blue", "green"), default=None)
+{%- if cookiecutter.deployment == "online" %}
+    deploy.add_argument("--slot", choices=("blue", "green"), required=True)
+{%- endif %}
     deploy.add_argument("--model-version", default=None, metavar="N")
+{%- endif %}
+{%- if cookiecutter.deployment == "online" %}
     traffic = commands.add_parser("traffic", help="split live traffic (online endpoint)")
     traffic.add_argument("--blue", type=int, required=True, metavar="PERCENT")
     traffic.add_argument("--green", type=int, required=True, metavar="PERCENT")
@@ -76,6 +86,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser(
         "promote", help="green's model becomes blue's; all traffic to blue, green left idle"
     )
+{%- endif %}
     return parser
 
 
@@ -164,30 +175,14 @@ def _environment_name(aml_dir: Path) -> str:
     from .wiring import read_yaml
 
     return str(read_yaml(aml_dir / "environment" / "environment.yml").get("name"))
-
-
-def deployment_kind(aml_dir: Path) -> str:
-    """'online' or 'batch', from the endpoint folder this project has; UsageError for none."""
-    for kind in ("online", "batch"):
-        if (aml_dir / "endpoints" / kind / "endpoint.yml").is_file():
-            return kind
-    raise UsageError("this project has no endpoint definitions (aml/endpoints/): nothing to deploy")
+{%- if cookiecutter.deployment == "online" %}
 
 
 def check_arguments(args: argparse.Namespace) -> None:
-    """Usage errors of the Azure commands, found before logging in (UsageError)."""
-    from .endpoints import mirror_split, traffic_split
+    """Usage errors of the traffic commands, found before logging in (UsageError)."""
+    from .rollout import mirror_split, traffic_split
     from .workspace import AmlError
 
-    if args.command not in ("deploy", "traffic", "mirror", "rollback", "promote"):
-        return
-    kind = deployment_kind(args.aml_dir)
-    if args.command == "deploy" and kind == "batch" and args.slot is not None:
-        raise UsageError("--slot is for online endpoints; this project has a batch endpoint")
-    if args.command == "deploy" and kind == "online" and args.slot is None:
-        raise UsageError("--slot blue|green is required for the online endpoint")
-    if args.command != "deploy" and kind != "online":
-        raise UsageError(f"{args.command} needs an online endpoint; this project has a batch one")
     try:
         if args.command == "traffic":
             traffic_split(args.blue, args.green)
@@ -195,21 +190,29 @@ def check_arguments(args: argparse.Namespace) -> None:
             mirror_split(args.green)
     except AmlError as error:
         raise UsageError(str(error)) from None
+{%- endif %}
+{%- if cookiecutter.deployment != "none" %}
 
 
 def cmd_deploy(args: argparse.Namespace, config: WorkspaceConfig, client: Any, echo) -> int:
-    from .endpoints import deploy_batch, deploy_online
+{%- if cookiecutter.deployment == "online" %}
+    from .rollout import deploy_online
 
     require_valid_definitions(args.aml_dir, config)
-    if args.slot is None:
-        deploy_batch(client, args.aml_dir, args.model_version, echo)
-    else:
-        deploy_online(client, args.aml_dir, args.slot, args.model_version, echo)
+    deploy_online(client, args.aml_dir, args.slot, args.model_version, echo)
+{%- else %}
+    from .rollout import deploy_batch
+
+    require_valid_definitions(args.aml_dir, config)
+    deploy_batch(client, args.aml_dir, args.model_version, echo)
+{%- endif %}
     return 0
+{%- endif %}
+{%- if cookiecutter.deployment == "online" %}
 
 
 def cmd_traffic(args: argparse.Namespace, config: WorkspaceConfig, client: Any, echo) -> int:
-    from .endpoints import ROLLBACK, mirror_split, set_traffic, traffic_split
+    from .rollout import ROLLBACK, mirror_split, set_traffic, traffic_split
 
     if args.command == "traffic":
         traffic = traffic_split(args.blue, args.green)
@@ -222,22 +225,27 @@ def cmd_traffic(args: argparse.Namespace, config: WorkspaceConfig, client: Any, 
 
 
 def cmd_promote(args: argparse.Namespace, config: WorkspaceConfig, client: Any, echo) -> int:
-    from .endpoints import promote_green
+    from .rollout import promote_green
 
     require_valid_definitions(args.aml_dir, config)
     promote_green(client, args.aml_dir, config.endpoint_name, echo)
     return 0
+{%- endif %}
 
 
 ONLINE_COMMANDS = {
-    "promote": cmd_promote,
     "setup": cmd_setup,
     "submit": cmd_submit,
     "sweep": cmd_submit,
+{%- if cookiecutter.deployment != "none" %}
     "deploy": cmd_deploy,
+{%- endif %}
+{%- if cookiecutter.deployment == "online" %}
     "traffic": cmd_traffic,
     "mirror": cmd_traffic,
     "rollback": cmd_traffic,
+    "promote": cmd_promote,
+{%- endif %}
 }
 
 
@@ -269,7 +277,9 @@ def _run(argv, *, connect, echo) -> int:
         if args.command == "run-local":
             return cmd_run_local(args, echo)
         config = load_config(args.config)
+{%- if cookiecutter.deployment == "online" %}
         check_arguments(args)
+{%- endif %}
         if connect is None:
             from .workspace import connect
         client = connect(config)

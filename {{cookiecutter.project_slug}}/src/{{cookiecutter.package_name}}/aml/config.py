@@ -1,6 +1,6 @@
 """The workspace coordinates, read from the ``azureml`` section of project.yml (one place).
 
-project.yml holds names only (subscription, resource group, workspace, compute, endpoint);
+project.yml holds names only (subscription, resource group, workspace, compute{% if cookiecutter.deployment != "none" %}, endpoint{% endif %});
 credentials come from the Azure login at run time and are never stored.
 """
 
@@ -29,7 +29,9 @@ class WorkspaceConfig:
     workspace: str
     compute_name: str
     vm_size: str
+{%- if cookiecutter.deployment != "none" %}
     endpoint_name: str
+{%- endif %}
 
     @property
     def where(self) -> str:
