@@ -55,7 +55,8 @@ def test_definitions_use_the_names_in_project_yml():
     assert pipeline["settings"]["default_compute"] == f"azureml:{settings.compute_name}"
 {%- if cookiecutter.deployment != "none" %}
     endpoint = AML_DIR / "endpoints" / {{ cookiecutter.deployment | tojson }} / "endpoint.yml"
-    assert yaml.safe_load(endpoint.read_text(encoding="utf-8"))["name"] == settings.endpoint_name
+    prod = config.load_config(PROJECT_ROOT / "project.yml", "prod")
+    assert yaml.safe_load(endpoint.read_text(encoding="utf-8"))["name"] == prod.endpoint_name
 {%- endif %}
 
 

@@ -50,7 +50,7 @@ def command_lines(pipeline: str) -> list[str]:
     lines = []
     for _, _, step in steps_of(pipeline):
         text, _ = pipeline_steps.substitute(
-            script_of(step), {**VERSIONS, **NAMES, "amlConfig": "project.yml"}
+            script_of(step), {**VERSIONS, **NAMES, "amlEnvironment": "prod", "modelVersion": "7"}
         )
         for line in text.splitlines():
             for part in line.split("|"):

@@ -6,15 +6,23 @@
     submit [--wait]               submit the training pipeline (aml/pipelines/train.yml)
     sweep [--wait]                submit the hyper-parameter sweep (aml/jobs/sweep.yml)
 {%- if cookiecutter.deployment == "online" %}
-    deploy --slot blue|green      deploy the latest (or --model-version) registered model
+    deploy --slot S --model-version N  deploy a registered version to blue or green (no traffic)
     traffic --blue N --green N    split live traffic between blue and green
     mirror --green N              copy N% of live requests to green, answers ignored
-    rollback                      all live traffic to blue, mirroring off
-    promote                       green's model becomes blue's; all traffic to blue
+    rollback                      all live traffic to blue, mirroring off (no blue yet: the
+                                  candidate is deleted and nothing is served)
+    promote --model-version N     deploy green's version N to blue (no traffic change)
+    retire                        delete green once it serves no live traffic
+    teardown                      delete the whole endpoint (dev only: nothing bills idle)
 {%- elif cookiecutter.deployment == "batch" %}
-    deploy                        deploy the latest (or --model-version) registered model
+    deploy --model-version N      deploy a registered version as the endpoint's default
 {%- endif %}
 
+{%- if cookiecutter.deployment != "none" %}
+The release commands (deploy onwards) need --environment dev|prod: that environment's endpoint,
+resource group and workspace (project.yml, azureml.environments) are used; --model-version is
+required, so a release never deploys whatever happens to be the latest registered model.
+{%- endif %}
 The workspace comes from project.yml (section azureml), the login from azure-identity
 (az login locally; a service connection in CI). Exit codes: 0 done, 1 a check or job failed
 or Azure refused, 2 wrong call or unusable project.yml. Errors are one line on stderr.
@@ -32,10 +40,15 @@ from typing import Any
 import yaml
 
 from ..cli import missing_extra
-from .config import ConfigError, WorkspaceConfig, load_config
+from .config import {% if cookiecutter.deployment != "none" %}ENVIRONMENTS, {% endif %}ConfigError, WorkspaceConfig, load_config
 from .wiring import DefinitionError, PipelineSpec
 
 PROG = f"python -m {__package__}"
+{%- if cookiecutter.deployment == "online" %}
+RELEASE_COMMANDS = ("deploy", "traffic", "mirror", "rollback", "promote", "retire", "teardown")
+{%- elif cookiecutter.deployment == "batch" %}
+RELEASE_COMMANDS = ("deploy",)
+{%- endif %}
 TRAIN_PIPELINE = Path("pipelines/train.yml")
 SWEEP_JOB = Path("jobs/sweep.yml")
 
@@ -53,6 +66,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = ArgumentParser(prog=PROG, description="AzureML tasks of this project.")
     parser.add_argument("--config", type=Path, default=Path("project.yml"), metavar="FILE")
     parser.add_argument("--aml-dir", type=Path, default=Path("aml"), metavar="DIR")
+{%- if cookiecutter.deployment != "none" %}
+    parser.add_argument("--environment", choices=ENVIRONMENTS, default=None)
+{%- endif %}
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     commands.add_parser("validate", help="validate every AzureML definition offline")
     local = commands.add_parser("run-local", help="run the pipeline's steps on this machine")
@@ -74,7 +90,7 @@ def build_parser() -> argparse.ArgumentParser:
 {%- if cookiecutter.deployment == "online" %}
     deploy.add_argument("--slot", choices=("blue", "green"), required=True)
 {%- endif %}
-    deploy.add_argument("--model-version", default=None, metavar="N")
+    deploy.add_argument("--model-version", required=True, metavar="N")
 {%- endif %}
 {%- if cookiecutter.deployment == "online" %}
     traffic = commands.add_parser("traffic", help="split live traffic (online endpoint)")
@@ -83,9 +99,10 @@ def build_parser() -> argparse.ArgumentParser:
     mirror = commands.add_parser("mirror", help="mirror a share of traffic to green")
     mirror.add_argument("--green", type=int, required=True, metavar="PERCENT")
     commands.add_parser("rollback", help="all live traffic to blue, mirroring off")
-    commands.add_parser(
-        "promote", help="green's model becomes blue's; all traffic to blue, green left idle"
-    )
+    promote = commands.add_parser("promote", help="deploy green's version to blue")
+    promote.add_argument("--model-version", required=True, metavar="N")
+    commands.add_parser("retire", help="delete green once it serves no live traffic")
+    commands.add_parser("teardown", help="delete the whole endpoint (dev only)")
 {%- endif %}
     return parser
 
@@ -143,7 +160,7 @@ def job_overrides(path: Path, items: list[str]) -> dict[str, Any]:
 def cmd_setup(args: argparse.Namespace, config: WorkspaceConfig, client: Any, echo) -> int:
     from .workspace import setup_workspace
 
-    setup_workspace(client, args.aml_dir, echo)
+    setup_workspace(client, args.aml_dir, echo{% if cookiecutter.deployment == "batch" %}, config.compute_name{% endif %})
     return 0
 
 
@@ -183,6 +200,8 @@ def check_arguments(args: argparse.Namespace) -> None:
     from .rollout import mirror_split, traffic_split
     from .workspace import AmlError
 
+    if args.command == "teardown" and args.environment != "dev":
+        raise UsageError("teardown deletes the whole endpoint and is for --environment dev only")
     try:
         if args.command == "traffic":
             traffic_split(args.blue, args.green)
@@ -199,12 +218,12 @@ def cmd_deploy(args: argparse.Namespace, config: WorkspaceConfig, client: Any, e
     from .rollout import deploy_online
 
     require_valid_definitions(args.aml_dir, config)
-    deploy_online(client, args.aml_dir, args.slot, args.model_version, echo)
+    deploy_online(client, args.aml_dir, config, args.slot, args.model_version, echo)
 {%- else %}
     from .rollout import deploy_batch
 
     require_valid_definitions(args.aml_dir, config)
-    deploy_batch(client, args.aml_dir, args.model_version, echo)
+    deploy_batch(client, args.aml_dir, config, args.model_version, echo)
 {%- endif %}
     return 0
 {%- endif %}
@@ -212,15 +231,20 @@ def cmd_deploy(args: argparse.Namespace, config: WorkspaceConfig, client: Any, e
 
 
 def cmd_traffic(args: argparse.Namespace, config: WorkspaceConfig, client: Any, echo) -> int:
-    from .rollout import ROLLBACK, mirror_split, set_traffic, traffic_split
+    from . import rollout
 
+    name = config.endpoint_name
     if args.command == "traffic":
-        traffic = traffic_split(args.blue, args.green)
-        set_traffic(client, config.endpoint_name, traffic=traffic, echo=echo)
+        traffic = rollout.traffic_split(args.blue, args.green)
+        rollout.set_traffic(client, name, traffic=traffic, echo=echo)
     elif args.command == "mirror":
-        set_traffic(client, config.endpoint_name, mirror=mirror_split(args.green), echo=echo)
+        rollout.set_traffic(client, name, mirror=rollout.mirror_split(args.green), echo=echo)
+    elif args.command == "rollback":
+        rollout.roll_back(client, name, echo=echo)
+    elif args.command == "retire":
+        rollout.retire_green(client, name, echo=echo)
     else:
-        set_traffic(client, config.endpoint_name, traffic=ROLLBACK, mirror={}, echo=echo)
+        rollout.tear_down(client, name, echo=echo)
     return 0
 
 
@@ -228,7 +252,7 @@ def cmd_promote(args: argparse.Namespace, config: WorkspaceConfig, client: Any, 
     from .rollout import promote_green
 
     require_valid_definitions(args.aml_dir, config)
-    promote_green(client, args.aml_dir, config.endpoint_name, echo)
+    promote_green(client, args.aml_dir, config, args.model_version, echo)
     return 0
 {%- endif %}
 
@@ -244,6 +268,8 @@ ONLINE_COMMANDS = {
     "traffic": cmd_traffic,
     "mirror": cmd_traffic,
     "rollback": cmd_traffic,
+    "retire": cmd_traffic,
+    "teardown": cmd_traffic,
     "promote": cmd_promote,
 {%- endif %}
 }
@@ -276,7 +302,13 @@ def _run(argv, *, connect, echo) -> int:
             return cmd_validate(args, echo)
         if args.command == "run-local":
             return cmd_run_local(args, echo)
+{%- if cookiecutter.deployment != "none" %}
+        if args.command in RELEASE_COMMANDS and args.environment is None:
+            raise UsageError(f"{args.command} needs --environment dev|prod")
+        config = load_config(args.config, args.environment)
+{%- else %}
         config = load_config(args.config)
+{%- endif %}
 {%- if cookiecutter.deployment == "online" %}
         check_arguments(args)
 {%- endif %}

@@ -273,11 +273,6 @@ def check_names(
             expected = {config.compute_name}
             expect(path, "name", doc.get("name"), expected, "project.yml's compute_name")
             expect(path, "size", doc.get("size"), {config.vm_size}, "project.yml's vm_size")
-{%- if cookiecutter.deployment != "none" %}
-        for path, doc in documents.get("{{ cookiecutter.deployment }}_endpoint", []):
-            expected = {config.endpoint_name}
-            expect(path, "name", doc.get("name"), expected, "project.yml's endpoint_name")
-{%- endif %}
         computes = {config.compute_name}
     for path, doc in documents.get("component", []):
         expect(path, "environment", doc.get("environment"), environments, "the environment")
