@@ -213,7 +213,10 @@ DEPLOYED_ONLY = frozenset(
     {
         "pipelines/deploy.yml",
         "pipelines/environments/prod.yml",
+        "pipelines/scripts/release_version.py",
         "pipelines/scripts/smoke_test.py",
+        "pipelines/templates/jobs/release-job.yml",
+        "pipelines/templates/steps/release-version.yml",
         "src/penguin_species_classifier/aml/rollout.py",
         "tests/pipelines/test_release.py",
         "tests/pipelines/test_smoke_test.py",
@@ -226,6 +229,7 @@ ONLINE_ONLY = frozenset(
         "aml/endpoints/online/endpoint.yml",
         "aml/endpoints/online/green.yml",
         "aml/endpoints/online/sample-request.json",
+        "pipelines/scripts/release_state.py",
         "pipelines/templates/stages/deploy-online.yml",
         "tests/aml/test_traffic.py",
     }

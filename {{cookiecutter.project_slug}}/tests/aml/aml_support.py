@@ -115,7 +115,7 @@ class FakeOnlineDeployments(Named):
         self.items[deployment.name] = deployment
         return Done(deployment)
 
-    def begin_delete(self, name: str, endpoint_name: str) -> Done:
+    def begin_delete(self, name: str, **where: str) -> Done:
         self.get(name)
         self.deleted.append(name)
         del self.items[name]
