@@ -48,9 +48,18 @@ ALWAYS = {
     "scripts/create_pipelines.py",
     "scripts/training_report.py",
 }
-DEPLOYED = {"deploy.yml", "environments/prod.yml", "scripts/smoke_test.py"}
+DEPLOYED = {
+    "deploy.yml",
+    "environments/prod.yml",
+    "scripts/smoke_test.py",
+    "scripts/release_version.py",
+    "templates/jobs/release-job.yml",
+    "templates/steps/release-version.yml",
+}
 BY_DEPLOYMENT = {
-    "online": ALWAYS | DEPLOYED | {"templates/stages/deploy-online.yml"},
+    "online": ALWAYS
+    | DEPLOYED
+    | {"templates/stages/deploy-online.yml", "scripts/release_state.py"},
     "batch": ALWAYS | DEPLOYED | {"templates/stages/deploy-batch.yml"},
     "none": ALWAYS,
 }
