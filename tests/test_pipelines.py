@@ -140,7 +140,8 @@ def test_compile_time_expressions_and_macros_survive_baking(bake):
         )
         found = Counter(EXPRESSION.findall(text))
         if re.search(r"{%-?\s*if", source.read_text(encoding="utf-8")):
-            assert found and not found - expected, baked  # branches not taken drop some
+            # Branches not taken drop some; a file with expressions keeps at least one.
+            assert not found - expected and (found or not expected), baked
         else:
             assert found == expected, baked
         checked += sum(found.values())
