@@ -169,6 +169,12 @@ def check_members(value: str) -> str | None:
     return None
 
 
+def check_approvers(value: str) -> str | None:
+    if not [m for m in value.split(",") if m.strip()]:
+        return "needs at least one e-mail: someone must approve what reaches prod"
+    return check_members(value)
+
+
 def check_pattern(pattern: re.Pattern[str], rule: str):
     return lambda value: None if pattern.match(value) else rule
 
@@ -239,6 +245,8 @@ def field_checks(answers: dict, naming) -> dict:
             "AzureML endpoint names have 3-32 letters, digits or hyphens, start with a letter "
             "and do not end with a hyphen (they must be unique in the Azure region)",
         )
+        # Approvers gate the prod releases: at least one, each an e-mail, each once.
+        checks["release_approvers"] = check_approvers
     return checks
 
 

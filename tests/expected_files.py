@@ -118,11 +118,13 @@ COMMON = frozenset(
         "tools/aml_tool/cli.py",
         "tools/aml_tool/config.py",
         "tools/aml_tool/definitions.py",
-        "tools/aml_tool/endpoints.py",
         "tools/aml_tool/local_run.py",
+        "tools/aml_tool/rollout.py",
+        "tools/pipelines/release_state.py",
         "src/penguin_species_classifier/azureml_registry.py",
         "tools/aml_tool/wiring.py",
         "tools/aml_tool/workspace.py",
+        "tools/pipelines/release_version.py",
         "src/penguin_species_classifier/cli.py",
         "src/penguin_species_classifier/data.py",
         "src/penguin_species_classifier/data_checks/README.md",
@@ -161,7 +163,6 @@ COMMON = frozenset(
         "tests/aml/test_local_pipeline.py",
         "tests/aml/test_promotion.py",
         "tests/aml/test_serving.py",
-        "tests/aml/test_traffic.py",
         "tests/data/conftest.py",
         "tests/data/test_broken_prepared_data.py",
         "tests/data/test_broken_raw_data.py",
@@ -203,6 +204,9 @@ DEPLOYED_ONLY = frozenset(
     {
         "pipelines/deploy.yml",
         "pipelines/environments/prod.yml",
+        "pipelines/templates/jobs/release-job.yml",
+        "pipelines/templates/steps/release-version.yml",
+        "tests/pipelines/test_release.py",
         "tests/pipelines/test_smoke_test.py",
     }
 )
@@ -214,6 +218,7 @@ ONLINE_ONLY = frozenset(
         "aml/endpoints/online/green.yml",
         "aml/endpoints/online/sample-request.json",
         "pipelines/templates/stages/deploy-online.yml",
+        "tests/aml/test_traffic.py",
     }
 )
 

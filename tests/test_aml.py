@@ -64,11 +64,10 @@ CUSTOM = {
 
 def aml_validate(project: Path, scratch: Path) -> subprocess.CompletedProcess:
     """``python -m aml_tool validate`` in ``project``, as after ``make setup``."""
-    package = yaml.safe_load((project / "project.yml").read_text())["project"]["package"]
     env = project_env(project, scratch)
     env["PYTHONPATH"] = os.pathsep.join([str(project / "src"), env.get("PYTHONPATH", "")])
     return subprocess.run(
-        [sys.executable, "-m", f"aml_tool", "validate"],
+        [sys.executable, "-m", "aml_tool", "validate"],
         cwd=project,
         env=env,
         capture_output=True,
@@ -104,7 +103,8 @@ def test_every_definition_validates_offline(bake, answers, tmp_path):
 @pytest.mark.parametrize("answers", OPTIONS, ids=IDS)
 def test_the_projects_own_definition_tests_pass(bake, run_in, answers):
     project = bake(**answers)
-    tests = [f"tests/aml/test_{name}.py" for name in ("definitions", "aml_cli", "traffic")]
+    names = ("definitions", "aml_cli") + (("traffic",) if answers["deployment"] == "online" else ())
+    tests = [f"tests/aml/test_{name}.py" for name in names]
 
     result = run_in(project, "python", "-m", "pytest", "-q", "-p", "no:cacheprovider", *tests)
 
@@ -131,3 +131,31 @@ def test_names_come_from_the_answers_and_no_sample_name_leaks(bake_fresh, tmp_pa
             found = SAMPLE_NAMES.search(path.read_text(encoding="utf-8"))
             assert found is None, f"{path.relative_to(project)} contains {found.group(0)!r}"
     assert aml_validate(project, tmp_path).returncode == 0
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "dev"),
+    [
+        ("beaks-ab12", "beaks-ab12-dev"),
+        # 32 characters whose first 28 end in a hyphen: the hyphen goes, the name stays valid.
+        ("a" * 27 + "-bcd", "a" * 27 + "-dev"),
+    ],
+)
+def test_dev_and_prod_have_their_own_endpoint_derived_from_the_answer(bake, endpoint, dev):
+    project = bake(deployment="online", include_ab_testing="yes", aml_endpoint_name=endpoint)
+    azureml = yaml.safe_load((project / "project.yml").read_text(encoding="utf-8"))["azureml"]
+    environments = azureml["environments"]
+    assert environments["prod"]["endpoint_name"] == endpoint
+    assert environments["dev"]["endpoint_name"] == dev
+    assert re.fullmatch(r"[A-Za-z][A-Za-z0-9-]{1,30}[A-Za-z0-9]", dev)
+    assert environments["prod"]["instance_type"] == azureml["vm_size"]
+    assert environments["dev"]["instance_type"] != azureml["vm_size"], "dev: the small size"
+
+
+def test_batch_prod_scores_on_its_own_cluster(bake):
+    project = bake(deployment="batch", include_ab_testing="no", aml_compute_name="cpu-penguin-spec")
+    azureml = yaml.safe_load((project / "project.yml").read_text(encoding="utf-8"))["azureml"]
+    dev, prod = azureml["environments"]["dev"], azureml["environments"]["prod"]
+    assert dev["compute_name"] == azureml["compute_name"] == "cpu-penguin-spec"
+    assert prod["compute_name"] == "cpu-penguin-prod"
+    assert re.fullmatch(r"[A-Za-z][A-Za-z0-9-]{0,14}[A-Za-z0-9]", prod["compute_name"])

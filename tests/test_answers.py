@@ -52,6 +52,8 @@ INVALID_ANSWERS = [
     ({"first_sprint_start": "2027-01-09"}, "first_sprint_start", "working day"),
     ({"team_members": "ana@example.com, bob"}, "team_members", "'bob' is not an e-mail"),
     ({"team_members": "ana@example.com,ANA@example.com"}, "team_members", "same person twice"),
+    ({"release_approvers": "ana@example.com, bob"}, "release_approvers", "'bob' is not an e-mail"),
+    ({"release_approvers": " , "}, "release_approvers", "needs at least one e-mail"),
     ({"azure_subscription_id": "my-subscription"}, "azure_subscription_id", "GUID"),
     ({"azure_resource_group": "rg-ml."}, "azure_resource_group", "not ending with a period"),
     ({"aml_workspace": "ws"}, "aml_workspace", "3-33"),
@@ -163,6 +165,25 @@ def test_the_endpoint_name_is_not_checked_when_nothing_is_deployed(tmp_path):
         tmp_path, deployment="none", include_ab_testing="no", aml_endpoint_name="not_used!"
     )
     assert "not_used!" not in (project / "project.yml").read_text()
+
+
+def test_release_approvers_default_to_the_team_else_the_author(tmp_path):
+    import yaml
+
+    team = bake_into(tmp_path / "team", team_members="ana@example.com, bob@example.com")
+    alone = bake_into(tmp_path / "alone", author_email="lead@example.com")
+    approvers = [
+        yaml.safe_load((p / "project.yml").read_text())["azure_devops"]["release_approvers"]
+        for p in (team, alone)
+    ]
+    assert approvers == [["ana@example.com", "bob@example.com"], ["lead@example.com"]]
+
+
+def test_release_approvers_are_not_asked_for_when_nothing_is_deployed(tmp_path):
+    project = bake_into(
+        tmp_path, deployment="none", include_ab_testing="no", release_approvers="not-an-email"
+    )
+    assert "release_approvers" not in (project / "project.yml").read_text()
 
 
 def test_at_least_twenty_five_invalid_answers_are_covered():

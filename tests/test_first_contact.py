@@ -117,14 +117,13 @@ def test_any_project_name_bakes_a_project_that_validates(tmp_path, run_in, name)
     )
     backlog = run_in(project, "python", "-m", "backlog", "validate")
     assert backlog.returncode == 0, backlog.stdout + backlog.stderr
-    package = next(p.name for p in (project / "src").iterdir() if p.is_dir())
     aml = run_in(
         project,
         "env",
         f"PYTHONPATH={project / 'src'}",
         "python",
         "-m",
-        f"aml_tool",
+        "aml_tool",
         "validate",
     )
     assert aml.returncode == 0, aml.stdout + aml.stderr

@@ -42,9 +42,16 @@ ALWAYS = {
     "templates/jobs/quality-gates.yml",
     "templates/jobs/azure-job.yml",
 }
-DEPLOYED = {"deploy.yml", "environments/prod.yml"}
+DEPLOYED = {
+    "deploy.yml",
+    "environments/prod.yml",
+    "templates/jobs/release-job.yml",
+    "templates/steps/release-version.yml",
+}
 BY_DEPLOYMENT = {
-    "online": ALWAYS | DEPLOYED | {"templates/stages/deploy-online.yml"},
+    "online": ALWAYS
+    | DEPLOYED
+    | {"templates/stages/deploy-online.yml", "scripts/release_state.py"},
     "batch": ALWAYS | DEPLOYED | {"templates/stages/deploy-batch.yml"},
     "none": ALWAYS,
 }
@@ -125,7 +132,8 @@ def test_compile_time_expressions_and_macros_survive_baking(bake):
         )
         found = Counter(EXPRESSION.findall(text))
         if re.search(r"{%-?\s*if", source.read_text(encoding="utf-8")):
-            assert found and not found - expected, baked  # branches not taken drop some
+            # Branches not taken drop some; a file with expressions keeps at least one.
+            assert not found - expected and (found or not expected), baked
         else:
             assert found == expected, baked
         checked += sum(found.values())

@@ -1,5 +1,9 @@
 """tools/ is the template's part of every project: copied as it is in the template, so it is
-the same in every bake whatever the answers, and its tests here test what each project runs."""
+the same in every bake whatever the answers, and its tests here test what each project runs.
+
+Not yet aml_tool/: its commands still follow the deployment answer at bake time (the online
+traffic commands exist only with an online endpoint), so it is rendered like the team's files.
+"""
 
 from __future__ import annotations
 
@@ -12,11 +16,16 @@ from test_bake import MATRIX, _test_id
 TOOLS = Path(__file__).resolve().parents[2] / "{{cookiecutter.project_slug}}" / "tools"
 
 
+RENDERED = {"aml_tool"}
+
+
 def tree(root: Path) -> dict[str, str]:
     return {
         str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
         for p in sorted(root.rglob("*"))
-        if p.is_file() and "__pycache__" not in p.parts
+        if p.is_file()
+        and "__pycache__" not in p.parts
+        and p.relative_to(root).parts[0] not in RENDERED
     }
 
 

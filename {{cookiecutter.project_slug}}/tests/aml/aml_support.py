@@ -23,7 +23,9 @@ AML_DIR = PROJECT_ROOT / "aml"
 PACKAGE = prepare.__package__
 RAW_DATA = PROJECT_ROOT / "data" / "raw" / "penguins.csv"
 SAMPLE_REQUEST = PROJECT_ROOT / "data" / "sample" / "request.csv"
+{%- if cookiecutter.deployment == "online" %}
 ONLINE_SAMPLE = AML_DIR / "endpoints" / "online" / "sample-request.json"
+{%- endif %}
 REAL_LOOKING_SUBSCRIPTION = "11111111-2222-3333-4444-555555555555"
 
 
@@ -82,6 +84,7 @@ class FakeOnlineEndpoints(Named):
     def __init__(self, endpoints: dict[str, Any]) -> None:
         super().__init__(endpoints)
         self.updates: list[dict[str, Any]] = []
+        self.deleted: list[str] = []
 
     def begin_create_or_update(self, endpoint: Any) -> Done:
         self.updates.append(
@@ -89,6 +92,12 @@ class FakeOnlineEndpoints(Named):
         )
         self.items[endpoint.name] = endpoint
         return Done(endpoint)
+
+    def begin_delete(self, name: str) -> Done:
+        self.get(name)
+        self.deleted.append(name)
+        del self.items[name]
+        return Done()
 
 
 class FakeOnlineDeployments(Named):
@@ -99,11 +108,18 @@ class FakeOnlineDeployments(Named):
         super().__init__({n: SimpleNamespace(name=n, model=f"azureml:m:{n}") for n in names})
         self.endpoints = endpoints
         self.deployed: list[tuple[str, str, int]] = []
+        self.deleted: list[str] = []
 
     def begin_create_or_update(self, deployment: Any) -> Done:
         self.deployed.append((deployment.name, deployment.model, len(self.endpoints.updates)))
         self.items[deployment.name] = deployment
         return Done(deployment)
+
+    def begin_delete(self, name: str, **where: str) -> Done:
+        self.get(name)
+        self.deleted.append(name)
+        del self.items[name]
+        return Done()
 
 
 class FakeClient:
@@ -117,9 +133,11 @@ class FakeClient:
         endpoint: Any = None,
         deployments: tuple[str, ...] = ("blue", "green"),
         statuses: list[str] | None = None,
+        models: tuple[str, ...] = (),
     ) -> None:
         self.compute = Named({name: SimpleNamespace(name=name) for name in computes})
         self.environments = Named({name: SimpleNamespace(name=name) for name in environments})
+        self.models = Named({name: SimpleNamespace(name=name) for name in models})
         self.jobs = FakeJobs(statuses)
         endpoints = {endpoint.name: endpoint} if endpoint is not None else {}
         self.online_endpoints = FakeOnlineEndpoints(endpoints)

@@ -40,18 +40,41 @@ def write_project_yml(tmp_path: Path, text: str) -> Path:
     return path
 
 
-def azureml_section(**changes: str | None) -> str:
+def azureml_section(environments: dict | None = None, **changes: str | None) -> str:
     values = {
         "subscription_id": REAL_LOOKING_SUBSCRIPTION,
         "resource_group": SETTINGS.resource_group,
         "workspace": SETTINGS.workspace,
         "compute_name": SETTINGS.compute_name,
         "vm_size": SETTINGS.vm_size,
-        "endpoint_name": SETTINGS.endpoint_name,
     }
     values.update(changes)
     lines = [f"  {key}: {value}" for key, value in values.items() if value is not None]
+{%- if cookiecutter.deployment != "none" %}
+    lines += ["  " + line for line in environments_block(environments).splitlines()]
+{%- endif %}
     return "azureml:\n" + "\n".join(lines) + "\n"
+{%- if cookiecutter.deployment != "none" %}
+
+
+def environments_block(environments: dict | None = None) -> str:
+    """project.yml's own azureml.environments, or the given ones, as YAML."""
+    import yaml
+
+    if environments is None:
+        document = yaml.safe_load((PROJECT_ROOT / "project.yml").read_text(encoding="utf-8"))
+        environments = document["azureml"]["environments"]
+    return yaml.safe_dump({"environments": environments}, sort_keys=False)
+
+
+def broken_environment(**changes) -> dict:
+    import yaml
+
+    document = yaml.safe_load((PROJECT_ROOT / "project.yml").read_text(encoding="utf-8"))
+    environments = document["azureml"]["environments"]
+    environments["prod"].update(changes)
+    return {key: value for key, value in environments.items()}
+{%- endif %}
 
 
 BAD_CONFIGURATIONS = {
@@ -67,6 +90,20 @@ BAD_CONFIGURATIONS = {
         "azureml.subscription_id must be a GUID",
     ),
     "invalid YAML": ("azureml:\n  workspace: [unclosed\n", "invalid YAML at line 3, column 1"),
+{%- if cookiecutter.deployment != "none" %}
+    "environment without its endpoint": (
+        azureml_section(broken_environment(endpoint_name="")),
+        "azureml.environments.prod.endpoint_name must be a non-empty string",
+    ),
+    "environment with no instance": (
+        azureml_section(broken_environment(instance_count=0)),
+        "azureml.environments.prod.instance_count must be a whole number of at least 1",
+    ),
+    "misspelt environment key": (
+        azureml_section(broken_environment(endpoint="x")),
+        "unknown key azureml.environments.prod.endpoint (known: resource_group,",
+    ),
+{%- endif %}
 }
 
 
@@ -212,27 +249,33 @@ def test_wait_gives_up_after_the_timeout_and_says_the_job_keeps_running():
             client, "job-1", 1, poll_seconds=30, sleep=sleep, clock=lambda: now[0], echo=print
         )
     assert now[0] == 60
+{%- if cookiecutter.deployment == "none" %}
 
 
-def test_deploy_without_endpoint_definitions_is_a_usage_error(project_copy, capsys):
-    endpoints = project_copy / "aml" / "endpoints"
-    for path in sorted(endpoints.rglob("*"), reverse=True):
-        path.unlink() if path.is_file() else path.rmdir()
-
-    code, _, err = run(
-        capsys,
-        "--config",
-        str(project_copy / "project.yml"),
-        "--aml-dir",
-        str(project_copy / "aml"),
-        "deploy",
-        connect=lambda _: pytest.fail("must not log in"),
-    )
+def test_a_project_that_is_not_deployed_has_no_deploy_command(capsys):
+    code, _, err = run(capsys, "deploy", connect=lambda _: pytest.fail("must not log in"))
 
     assert code == 2
-    assert err == (
-        "aml: error: this project has no endpoint definitions (aml/endpoints/): nothing to deploy\n"
-    )
+    assert err.startswith("aml: error: argument COMMAND: invalid choice: 'deploy'")
+{%- else %}
+
+
+def test_deploy_checks_the_definitions_before_logging_in(project_copy, capsys):
+    cluster = project_copy / "aml" / "compute" / "cluster.yml"
+    cluster.write_text(cluster.read_text(encoding="utf-8").replace("$schema:", "# $schema:"))
+    path = write_project_yml(project_copy, azureml_section())
+    aml_dir = str(project_copy / "aml")
+    argv = ["--config", str(path), "--aml-dir", aml_dir, "--environment", "prod", "deploy"]
+    argv += ["--model-version", "3"]
+{%- if cookiecutter.deployment == "online" %}
+    argv += ["--slot", "green"]
+{%- endif %}
+
+    code, _, err = run(capsys, *argv, connect=lambda _: FakeClient())
+
+    assert (code, err.count("\n")) == (1, 1)
+    assert "aml/compute/cluster.yml: the first line must be its $schema: line" in err
+{%- endif %}
 
 
 def test_an_azure_refusal_is_one_line_not_a_stack_trace(tmp_path, capsys):

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from aml_support import AML_DIR, PROJECT_ROOT
+from aml_support import AML_DIR, PACKAGE, PROJECT_ROOT
 
 from aml_tool import (
     config,
@@ -53,10 +53,11 @@ def test_definitions_use_the_names_in_project_yml():
 
     assert (cluster["name"], cluster["size"]) == (settings.compute_name, settings.vm_size)
     assert pipeline["settings"]["default_compute"] == f"azureml:{settings.compute_name}"
-    for endpoint in AML_DIR.glob("endpoints/*/endpoint.yml"):
-        assert yaml.safe_load(endpoint.read_text(encoding="utf-8"))["name"] == (
-            settings.endpoint_name
-        )
+{%- if cookiecutter.deployment != "none" %}
+    endpoint = AML_DIR / "endpoints" / {{ cookiecutter.deployment | tojson }} / "endpoint.yml"
+    prod = config.load_config(PROJECT_ROOT / "project.yml", "prod")
+    assert yaml.safe_load(endpoint.read_text(encoding="utf-8"))["name"] == prod.endpoint_name
+{%- endif %}
 
 
 def test_environment_installs_the_core_dependencies_of_pyproject():
@@ -169,6 +170,58 @@ def test_validation_catches_a_broken_copy(project_copy: Path, case: str):
     assert all("\n" not in problem for problem in problems)
 
 
+def test_the_sweeps_early_termination_matches_what_training_logs():
+    """An early-termination policy acts on the primary metric reported at intervals; a
+    metric logged once per trial never triggers it, so a policy needs a per-step metric."""
+    sweep = yaml.safe_load((AML_DIR / "jobs" / "sweep.yml").read_text(encoding="utf-8"))
+    node = next(job for job in sweep["jobs"].values() if job.get("type") == "sweep")
+    metric = node["objective"]["primary_metric"]
+    train = (PROJECT_ROOT / "src" / PACKAGE / "train.py").read_text(encoding="utf-8")
+    assert f'"{metric}"' in train, "the sweep optimises a metric the train step logs"
+    per_step = re.search(rf"log_metric\(\s*[\"']{metric}[\"'][^)]*\bstep=", train)
+    if node.get("early_termination"):
+        assert per_step, f"{metric} is logged once per trial: the policy would never act"
+    else:
+        assert not per_step, "a per-step metric is logged: an early-termination policy fits"
+
+
+MODEL_FORMAT = ("numpy", "pandas", "scikit-learn", "skops")
+
+
+def test_the_model_format_is_pinned_once_and_everything_installs_that_pin():
+    """A rebuilt environment must load the models the registry holds: the libraries that
+    write and read them are pinned to one minor version in pyproject.toml, the AzureML
+    environment lists the same lines, and the pipelines install pyproject.toml itself."""
+    pyproject = tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    conda = yaml.safe_load((AML_DIR / "environment" / "conda.yml").read_text(encoding="utf-8"))
+    pip = next(item["pip"] for item in conda["dependencies"] if isinstance(item, dict))
+
+    def pins(requirements: list[str]) -> dict[str, str]:
+        found = {}
+        for requirement in requirements:
+            name = re.split(r"[<>=!~\[; ]", requirement, maxsplit=1)[0].lower()
+            if name in MODEL_FORMAT:
+                found[name] = requirement
+        return found
+
+    declared = pins(pyproject["project"]["dependencies"])
+    assert sorted(declared) == sorted(MODEL_FORMAT)
+    assert all(re.fullmatch(r"[\w-]+==\d+\.\d+\.\*", pin) for pin in declared.values()), declared
+    assert pins(pip) == declared
+    setup = (PROJECT_ROOT / "pipelines" / "templates" / "steps" / "setup-python.yml").read_text()
+    assert 'pip install -e ".[' in setup
+    for name in MODEL_FORMAT:
+        assert name not in setup, "the pipelines install the pins of pyproject.toml, no others"
+{%- if cookiecutter.deployment == "batch" %}
+
+
+def test_the_batch_environment_has_the_batch_driver_runtime():
+    conda = yaml.safe_load((AML_DIR / "environment" / "conda.yml").read_text(encoding="utf-8"))
+    pip = next(item["pip"] for item in conda["dependencies"] if isinstance(item, dict))
+    assert any(re.match(r"azureml-core\b", item) for item in pip)
+{%- endif %}
+
+
 def test_validation_rejects_a_file_of_unknown_kind(project_copy: Path):
     (project_copy / "aml" / "misc").mkdir()
     (project_copy / "aml" / "misc" / "notes.yml").write_text("a: 1\n", encoding="utf-8")
@@ -176,21 +229,21 @@ def test_validation_rejects_a_file_of_unknown_kind(project_copy: Path):
     assert "aml/misc/notes.yml: not a known kind of AzureML definition here" in (
         validate(project_copy).problems
     )
+{%- if cookiecutter.deployment != "none" %}
 
 
 def test_validation_catches_a_missing_scoring_script(project_copy: Path):
-    deployments = [
-        path
-        for path in (project_copy / "aml" / "endpoints").glob("*/*.yml")
-        if path.name != "endpoint.yml"
-    ]
-    if not deployments:
-        pytest.skip("this project has no deployment (deployment: none)")
+{%- if cookiecutter.deployment == "online" %}
+    deployments = [project_copy / "aml" / "endpoints" / "online" / "green.yml"]
+{%- else %}
+    deployments = [project_copy / "aml" / "endpoints" / "batch" / "deployment.yml"]
+{%- endif %}
     edit(deployments[0], "/serving/", "/serve/")
 
     problems = validate(project_copy).problems
 
     assert any(f"{deployments[0].name}: scoring script" in p for p in problems), problems
+{%- endif %}
 
 
 def test_validate_command_exit_codes(project_copy: Path, python: str):

@@ -8,7 +8,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from aml_support import ONLINE_SAMPLE, SAMPLE_REQUEST
+from aml_support import {% if cookiecutter.deployment == "online" %}ONLINE_SAMPLE, {% endif %}SAMPLE_REQUEST
 
 from {{ cookiecutter.package_name }}.serving import (
     batch_score,
@@ -86,9 +86,9 @@ def test_online_script_scores_and_rejects(model_root: Path):
     assert good["predictions"] == ["Gentoo", "Gentoo"]
     assert all(sum(p.values()) == pytest.approx(1.0) for p in good["probabilities"])
     assert bad == {"error": "input_data: missing required column 'island'"}
+{%- if cookiecutter.deployment == "online" %}
 
 
-@pytest.mark.skipif(not ONLINE_SAMPLE.is_file(), reason="this project has no online endpoint")
 def test_the_documented_sample_request_scores(model_root: Path):
     score.init()
 
@@ -96,6 +96,7 @@ def test_the_documented_sample_request_scores(model_root: Path):
 
     rows = json.loads(ONLINE_SAMPLE.read_text(encoding="utf-8"))["input_data"]["data"]
     assert len(answer["predictions"]) == len(rows)
+{%- endif %}
 
 
 def test_batch_script_scores_every_row_of_every_file(model_root: Path, tmp_path: Path):

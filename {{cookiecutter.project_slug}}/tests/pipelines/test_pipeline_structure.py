@@ -16,8 +16,9 @@ ROOT = Path(__file__).resolve().parents[2]
 PIPELINES = ROOT / "pipelines"
 PROJECT = yaml.safe_load((ROOT / "project.yml").read_text(encoding="utf-8"))
 PACKAGE = PROJECT["project"]["package"]
-DEPLOYMENT = PROJECT["project"]["deployment"]
 ALL = sorted(p.name for p in PIPELINES.glob("*.yml"))
+# The pipelines that sign in to Azure: all but the pull-request and the backlog pipelines.
+AZURE = [p for p in ALL if p not in ("pr-validation.yml", "backlog-sync.yml")]
 
 
 def variables_of(relative: str) -> dict[str, str]:
@@ -49,7 +50,7 @@ def command_lines(pipeline: str) -> list[str]:
     lines = []
     for _, _, step in steps_of(pipeline):
         text, _ = pipeline_steps.substitute(
-            script_of(step), {**VERSIONS, **NAMES, "amlConfig": "project.yml"}
+            script_of(step), {**VERSIONS, **NAMES, "amlEnvironment": "prod", "modelVersion": "7"}
         )
         for line in text.splitlines():
             for part in line.split("|"):
@@ -178,9 +179,9 @@ def aml_command(line: str) -> list[str] | None:
     return None
 
 
-@pytest.mark.parametrize("pipeline", [p for p in ALL if p in ("train.yml", "deploy.yml")])
+@pytest.mark.parametrize("pipeline", AZURE)
 def test_every_azure_command_exists_in_the_projects_tools_with_these_options(pipeline):
-    import training_report
+    import importlib
 
     aml_cli = pytest.importorskip("aml_tool.cli")
     checked = 0
@@ -189,10 +190,7 @@ def test_every_azure_command_exists_in_the_projects_tools_with_these_options(pip
             aml_cli.build_parser().parse_args(arguments)  # SystemExit/UsageError if it is wrong
         elif line.startswith("python tools/pipelines/"):
             script, *arguments = shlex.split(line)[1:]
-            if Path(script).name == "smoke_test.py":
-                import smoke_test as module
-            else:
-                module = training_report
+            module = importlib.import_module(Path(script).stem)
             module.build_parser().parse_args(arguments)
         else:
             continue
@@ -200,7 +198,7 @@ def test_every_azure_command_exists_in_the_projects_tools_with_these_options(pip
     assert checked >= 2
 
 
-@pytest.mark.parametrize("pipeline", [p for p in ALL if p in ("train.yml", "deploy.yml")])
+@pytest.mark.parametrize("pipeline", AZURE)
 def test_azure_steps_sign_in_through_an_environments_service_connection(pipeline):
     connections = {
         variables_of(f"environments/{file.name}")["serviceConnection"]
@@ -248,151 +246,6 @@ def test_training_publishes_the_metrics_and_the_gates_decision():
     assert f"--submit-log {log}" in script_of(report)
     output_dir = re.search(r"--output-dir (\S+)", script_of(report)).group(1)
     assert artifact["inputs"]["targetPath"] == output_dir
-
-
-# --- deployment ------------------------------------------------------------------------------
-
-
-def test_a_deploy_pipeline_exists_exactly_when_the_project_deploys():
-    assert (PIPELINES / "deploy.yml").is_file() == (DEPLOYMENT != "none")
-
-
-needs_deploy = pytest.mark.skipif(DEPLOYMENT == "none", reason="this project is not deployed")
-online_only = pytest.mark.skipif(DEPLOYMENT != "online", reason="online endpoint only")
-
-
-def deploy_stages() -> list[dict]:
-    return expand_pipeline(PIPELINES / "deploy.yml")["stages"]
-
-
-@needs_deploy
-def test_every_environment_comes_from_the_one_stage_template():
-    document = yaml.safe_load((PIPELINES / "deploy.yml").read_text(encoding="utf-8"))
-    (loop,) = document["stages"]
-    ((directive, body),) = loop.items()
-    assert directive.startswith("${{ each env in parameters.environments")
-    (reference,) = body
-    assert reference["template"] == f"templates/stages/deploy-{DEPLOYMENT}.yml"
-    names = [e["name"] if isinstance(e, dict) else e for e in document["parameters"][1]["default"]]
-    assert names == ["dev", "prod"]
-
-
-@needs_deploy
-def test_each_environments_deployment_waits_for_its_azure_devops_environment():
-    for stage in deploy_stages():
-        environment = stage["stage"].split("_")[0]
-        expected = variables_of(f"environments/{environment}.yml")["adoEnvironment"]
-        deployments = [j for j in stage["jobs"] if "deployment" in j]
-        if stage["stage"].endswith(("_deploy_green", "_deploy_batch")):
-            assert [j["environment"] for j in deployments] == [expected]
-        else:
-            assert deployments == [], "only the deployment itself needs the approval"
-
-
-@needs_deploy
-def test_the_deploy_pipeline_starts_when_training_registered_a_model():
-    import create_pipelines
-    import training_report
-
-    document = yaml.safe_load((PIPELINES / "deploy.yml").read_text(encoding="utf-8"))
-    (training,) = document["resources"]["pipelines"]
-    assert (
-        training["source"] == f"{PROJECT['project']['slug']}-train"
-    )  # the name it is created with
-    assert training["trigger"]["tags"] == [training_report.REGISTERED_TAG]
-    assert training["trigger"]["branches"]["include"] == ["main"]
-    assert "train.yml" in [p.name for p in create_pipelines.pipeline_files(ROOT)]
-
-
-def traffic_of(stage: dict) -> tuple[int, int] | None:
-    for job in stage["jobs"]:
-        for step in raw_steps(job):
-            match = re.search(r" traffic --blue (\d+) --green (\d+)", script_of(step))
-            if match:
-                return int(match.group(1)), int(match.group(2))
-    return None
-
-
-@online_only
-def test_green_is_deployed_and_smoke_tested_then_traffic_shifts_step_by_step():
-    stages = deploy_stages()
-    names = [s["stage"] for s in stages]
-    ab = PROJECT["project"]["include_ab_testing"]
-    assert names == [
-        "dev_deploy_green",
-        "dev_green_100",
-        "dev_promote",
-        "prod_deploy_green",
-        "prod_green_10",
-        "prod_green_50",
-        "prod_green_100",
-        "prod_promote",
-    ]
-    deploy = [script_of(s) for s in raw_steps(stages[0]["jobs"][0])]
-    assert any("deploy --slot green" in s for s in deploy)
-    assert any("smoke_test.py" in s and "--slot green" in s for s in deploy[-1:])
-    shares = [traffic_of(s) for s in stages if "_green_" in s["stage"]]
-    assert all(blue + green == 100 for blue, green in shares)
-    assert [green for _, green in shares] == [100, 10, 50, 100]
-    for stage in stages:
-        if "_green_" in stage["stage"]:
-            shift = next(j for j in stage["jobs"] if job_name(j) == "shift_traffic")
-            assert "smoke_test.py" in script_of(raw_steps(shift)[-1]), "smoke-test after each shift"
-    confirms = [s["stage"] for s in stages if any(job_name(j) == "confirm" for j in s["jobs"])]
-    assert confirms == (["prod_green_50", "prod_green_100"] if ab else [])
-
-
-@online_only
-def test_a_person_confirms_each_widening_of_the_ab_test_and_silence_means_no():
-    if not PROJECT["project"]["include_ab_testing"]:
-        pytest.skip("no A/B phase in this project")
-    for stage in deploy_stages():
-        confirm = [j for j in stage["jobs"] if job_name(j) == "confirm"]
-        if not confirm:
-            continue
-        (job,) = confirm
-        assert job["pool"] == "server"
-        (task,) = raw_steps(job)
-        assert task["task"] == "ManualValidation@1" and task["inputs"]["onTimeout"] == "reject"
-        shift = next(j for j in stage["jobs"] if job_name(j) == "shift_traffic")
-        assert shift["dependsOn"] == ["confirm"]
-
-
-@online_only
-def test_every_release_ends_with_the_new_model_on_blue_and_green_idle():
-    """Without promotion the next release would be deployed onto green while it serves 100%
-    of users, and a rollback would return to a model two releases old."""
-    stages = deploy_stages()
-    for environment in ("dev", "prod"):
-        mine = [s for s in stages if s["stage"].startswith(f"{environment}_")]
-        last = mine[-1]
-        assert last["stage"] == f"{environment}_promote"
-        scripts = [script_of(s).rstrip() for j in last["jobs"] for s in raw_steps(j)]
-        promote = next(i for i, text in enumerate(scripts) if text.endswith(" promote"))
-        assert "smoke_test.py" in scripts[-1] and promote < len(scripts) - 1
-
-
-@online_only
-def test_every_stage_rolls_all_traffic_back_to_blue_when_anything_in_it_fails():
-    for stage in deploy_stages():
-        if stage["stage"].endswith("_promote"):
-            continue  # the new model already serves everyone; blue is what is being replaced
-        rollback = next(j for j in stage["jobs"] if job_name(j) == "rollback")
-        others = {job_name(j) for j in stage["jobs"]} - {"rollback"}
-        assert rollback["condition"] == "failed()"
-        assert set(rollback["dependsOn"]) == others, stage["stage"]
-        assert any(script_of(s).rstrip().endswith(" rollback") for s in raw_steps(rollback))
-
-
-@pytest.mark.skipif(DEPLOYMENT != "batch", reason="batch endpoint only")
-def test_batch_deployment_is_smoke_tested_in_each_environment_before_the_next():
-    stages = deploy_stages()
-    assert [s["stage"] for s in stages] == ["dev_deploy_batch", "prod_deploy_batch"]
-    for stage in stages:
-        scripts = [script_of(s) for j in stage["jobs"] for s in raw_steps(j)]
-        deploy = next(i for i, s in enumerate(scripts) if " deploy" in s)
-        smoke = next(i for i, s in enumerate(scripts) if "smoke_test.py" in s and " batch" in s)
-        assert deploy < smoke
 
 
 # --- backlog sync ---------------------------------------------------------------------------

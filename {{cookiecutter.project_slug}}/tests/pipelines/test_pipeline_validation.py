@@ -26,8 +26,11 @@ def test_every_pipeline_and_template_in_the_repository_is_valid(validator):
         "variables/versions.yml",
         "environments/dev.yml",
     }
-    if (PIPELINES / "deploy.yml").is_file():
-        assert {f"{f.parent.name}/{f.name}" for f in files} >= {"environments/prod.yml"}
+{%- endraw %}
+{%- if cookiecutter.deployment != "none" %}
+    assert {f"{f.parent.name}/{f.name}" for f in files} >= {"environments/prod.yml"}
+{%- endif %}
+{%- raw %}
     found = {str(f): problems_of(f, validator) for f in files}
     assert {f: p for f, p in found.items() if p} == {}
 
@@ -164,10 +167,9 @@ stages:
       - job: wait
         pool: server
         steps:
-          - task: ManualValidation@1
+          - task: Delay@1
             inputs:
-              notifyUsers: ''
-              allowApproversToApproveTheirOwnRuns: false
+              delayForMinutes: '0'
 """,
         encoding="utf-8",
     )

@@ -5,11 +5,24 @@
     setup                         create the compute cluster, environment and data asset
     submit [--wait]               submit the training pipeline (aml/pipelines/train.yml)
     sweep [--wait]                submit the hyper-parameter sweep (aml/jobs/sweep.yml)
-    deploy [--slot blue|green]    deploy the latest (or --model-version) registered model
-    traffic --blue N --green N    split live traffic between blue and green (online)
-    mirror --green N              copy N% of live requests to green, answers ignored (online)
-    rollback                      all live traffic to blue, mirroring off (online)
+{%- if cookiecutter.deployment == "online" %}
+    deploy --slot S --model-version N  deploy a registered version to blue or green (no traffic)
+    traffic --blue N --green N    split live traffic between blue and green
+    mirror --green N              copy N% of live requests to green, answers ignored
+    rollback                      all live traffic to blue, mirroring off (no blue yet: the
+                                  candidate is deleted and nothing is served)
+    promote --model-version N     deploy green's version N to blue (no traffic change)
+    retire                        delete green once it serves no live traffic
+    teardown                      delete the whole endpoint (dev only: nothing bills idle)
+{%- elif cookiecutter.deployment == "batch" %}
+    deploy --model-version N      deploy a registered version as the endpoint's default
+{%- endif %}
 
+{%- if cookiecutter.deployment != "none" %}
+The release commands (deploy onwards) need --environment dev|prod: that environment's endpoint,
+resource group and workspace (project.yml, azureml.environments) are used; --model-version is
+required, so a release never deploys whatever happens to be the latest registered model.
+{%- endif %}
 The workspace comes from project.yml (section azureml), the login from azure-identity
 (az login locally; a service connection in CI). Exit codes: 0 done, 1 a check or job failed
 or Azure refused, 2 wrong call or unusable project.yml. Errors are one line on stderr.
@@ -26,7 +39,7 @@ from typing import Any
 
 import yaml
 
-from .config import ConfigError, WorkspaceConfig, load_config
+from .config import {% if cookiecutter.deployment != "none" %}ENVIRONMENTS, {% endif %}ConfigError, WorkspaceConfig, load_config
 from .wiring import DefinitionError, PipelineSpec
 
 # Top-level modules of the extras: an ImportError naming one of them means that extra is not
@@ -43,6 +56,11 @@ def missing_extra(error: ModuleNotFoundError) -> str | None:
 
 
 PROG = f"python -m {__package__}"
+{%- if cookiecutter.deployment == "online" %}
+RELEASE_COMMANDS = ("deploy", "traffic", "mirror", "rollback", "promote", "retire", "teardown")
+{%- elif cookiecutter.deployment == "batch" %}
+RELEASE_COMMANDS = ("deploy",)
+{%- endif %}
 TRAIN_PIPELINE = Path("pipelines/train.yml")
 SWEEP_JOB = Path("jobs/sweep.yml")
 
@@ -60,6 +78,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = ArgumentParser(prog=PROG, description="AzureML tasks of this project.")
     parser.add_argument("--config", type=Path, default=Path("project.yml"), metavar="FILE")
     parser.add_argument("--aml-dir", type=Path, default=Path("aml"), metavar="DIR")
+{%- if cookiecutter.deployment != "none" %}
+    parser.add_argument("--environment", choices=ENVIRONMENTS, default=None)
+{%- endif %}
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     commands.add_parser("validate", help="validate every AzureML definition offline")
     local = commands.add_parser("run-local", help="run the pipeline's steps on this machine")
@@ -76,18 +97,25 @@ def build_parser() -> argparse.ArgumentParser:
         job.add_argument("--set", action="append", default=[], metavar="INPUT=VALUE")
         job.add_argument("--wait", action="store_true", help="wait and exit 1 unless it completes")
         job.add_argument("--timeout-minutes", type=float, default=120, metavar="N")
+{%- if cookiecutter.deployment != "none" %}
     deploy = commands.add_parser("deploy", help="deploy a registered model")
-    deploy.add_argument("--slot", choices=("blue", "green"), default=None)
-    deploy.add_argument("--model-version", default=None, metavar="N")
+{%- if cookiecutter.deployment == "online" %}
+    deploy.add_argument("--slot", choices=("blue", "green"), required=True)
+{%- endif %}
+    deploy.add_argument("--model-version", required=True, metavar="N")
+{%- endif %}
+{%- if cookiecutter.deployment == "online" %}
     traffic = commands.add_parser("traffic", help="split live traffic (online endpoint)")
     traffic.add_argument("--blue", type=int, required=True, metavar="PERCENT")
     traffic.add_argument("--green", type=int, required=True, metavar="PERCENT")
     mirror = commands.add_parser("mirror", help="mirror a share of traffic to green")
     mirror.add_argument("--green", type=int, required=True, metavar="PERCENT")
     commands.add_parser("rollback", help="all live traffic to blue, mirroring off")
-    commands.add_parser(
-        "promote", help="green's model becomes blue's; all traffic to blue, green left idle"
-    )
+    promote = commands.add_parser("promote", help="deploy green's version to blue")
+    promote.add_argument("--model-version", required=True, metavar="N")
+    commands.add_parser("retire", help="delete green once it serves no live traffic")
+    commands.add_parser("teardown", help="delete the whole endpoint (dev only)")
+{%- endif %}
     return parser
 
 
@@ -144,7 +172,7 @@ def job_overrides(path: Path, items: list[str]) -> dict[str, Any]:
 def cmd_setup(args: argparse.Namespace, config: WorkspaceConfig, client: Any, echo) -> int:
     from .workspace import setup_workspace
 
-    setup_workspace(client, args.aml_dir, echo)
+    setup_workspace(client, args.aml_dir, echo{% if cookiecutter.deployment == "batch" %}, config.compute_name{% endif %})
     return 0
 
 
@@ -176,30 +204,16 @@ def _environment_name(aml_dir: Path) -> str:
     from .wiring import read_yaml
 
     return str(read_yaml(aml_dir / "environment" / "environment.yml").get("name"))
-
-
-def deployment_kind(aml_dir: Path) -> str:
-    """'online' or 'batch', from the endpoint folder this project has; UsageError for none."""
-    for kind in ("online", "batch"):
-        if (aml_dir / "endpoints" / kind / "endpoint.yml").is_file():
-            return kind
-    raise UsageError("this project has no endpoint definitions (aml/endpoints/): nothing to deploy")
+{%- if cookiecutter.deployment == "online" %}
 
 
 def check_arguments(args: argparse.Namespace) -> None:
-    """Usage errors of the Azure commands, found before logging in (UsageError)."""
-    from .endpoints import mirror_split, traffic_split
+    """Usage errors of the traffic commands, found before logging in (UsageError)."""
+    from .rollout import mirror_split, traffic_split
     from .workspace import AmlError
 
-    if args.command not in ("deploy", "traffic", "mirror", "rollback", "promote"):
-        return
-    kind = deployment_kind(args.aml_dir)
-    if args.command == "deploy" and kind == "batch" and args.slot is not None:
-        raise UsageError("--slot is for online endpoints; this project has a batch endpoint")
-    if args.command == "deploy" and kind == "online" and args.slot is None:
-        raise UsageError("--slot blue|green is required for the online endpoint")
-    if args.command != "deploy" and kind != "online":
-        raise UsageError(f"{args.command} needs an online endpoint; this project has a batch one")
+    if args.command == "teardown" and args.environment != "dev":
+        raise UsageError("teardown deletes the whole endpoint and is for --environment dev only")
     try:
         if args.command == "traffic":
             traffic_split(args.blue, args.green)
@@ -207,49 +221,69 @@ def check_arguments(args: argparse.Namespace) -> None:
             mirror_split(args.green)
     except AmlError as error:
         raise UsageError(str(error)) from None
+{%- endif %}
+{%- if cookiecutter.deployment != "none" %}
 
 
 def cmd_deploy(args: argparse.Namespace, config: WorkspaceConfig, client: Any, echo) -> int:
-    from .endpoints import deploy_batch, deploy_online
+{%- if cookiecutter.deployment == "online" %}
+    from .rollout import deploy_online
 
     require_valid_definitions(args.aml_dir, config)
-    if args.slot is None:
-        deploy_batch(client, args.aml_dir, args.model_version, echo)
-    else:
-        deploy_online(client, args.aml_dir, args.slot, args.model_version, echo)
+    deploy_online(client, args.aml_dir, config, args.slot, args.model_version, echo)
+{%- else %}
+    from .rollout import deploy_batch
+
+    require_valid_definitions(args.aml_dir, config)
+    deploy_batch(client, args.aml_dir, config, args.model_version, echo)
+{%- endif %}
     return 0
+{%- endif %}
+{%- if cookiecutter.deployment == "online" %}
 
 
 def cmd_traffic(args: argparse.Namespace, config: WorkspaceConfig, client: Any, echo) -> int:
-    from .endpoints import ROLLBACK, mirror_split, set_traffic, traffic_split
+    from . import rollout
 
+    name = config.endpoint_name
     if args.command == "traffic":
-        traffic = traffic_split(args.blue, args.green)
-        set_traffic(client, config.endpoint_name, traffic=traffic, echo=echo)
+        traffic = rollout.traffic_split(args.blue, args.green)
+        rollout.set_traffic(client, name, traffic=traffic, echo=echo)
     elif args.command == "mirror":
-        set_traffic(client, config.endpoint_name, mirror=mirror_split(args.green), echo=echo)
+        rollout.set_traffic(client, name, mirror=rollout.mirror_split(args.green), echo=echo)
+    elif args.command == "rollback":
+        rollout.roll_back(client, name, echo=echo)
+    elif args.command == "retire":
+        rollout.retire_green(client, name, echo=echo)
     else:
-        set_traffic(client, config.endpoint_name, traffic=ROLLBACK, mirror={}, echo=echo)
+        rollout.tear_down(client, name, echo=echo)
     return 0
 
 
 def cmd_promote(args: argparse.Namespace, config: WorkspaceConfig, client: Any, echo) -> int:
-    from .endpoints import promote_green
+    from .rollout import promote_green
 
     require_valid_definitions(args.aml_dir, config)
-    promote_green(client, args.aml_dir, config.endpoint_name, echo)
+    promote_green(client, args.aml_dir, config, args.model_version, echo)
     return 0
+{%- endif %}
 
 
 ONLINE_COMMANDS = {
-    "promote": cmd_promote,
     "setup": cmd_setup,
     "submit": cmd_submit,
     "sweep": cmd_submit,
+{%- if cookiecutter.deployment != "none" %}
     "deploy": cmd_deploy,
+{%- endif %}
+{%- if cookiecutter.deployment == "online" %}
     "traffic": cmd_traffic,
     "mirror": cmd_traffic,
     "rollback": cmd_traffic,
+    "retire": cmd_traffic,
+    "teardown": cmd_traffic,
+    "promote": cmd_promote,
+{%- endif %}
 }
 
 
@@ -280,8 +314,16 @@ def _run(argv, *, connect, echo) -> int:
             return cmd_validate(args, echo)
         if args.command == "run-local":
             return cmd_run_local(args, echo)
+{%- if cookiecutter.deployment != "none" %}
+        if args.command in RELEASE_COMMANDS and args.environment is None:
+            raise UsageError(f"{args.command} needs --environment dev|prod")
+        config = load_config(args.config, args.environment)
+{%- else %}
         config = load_config(args.config)
+{%- endif %}
+{%- if cookiecutter.deployment == "online" %}
         check_arguments(args)
+{%- endif %}
         if connect is None:
             from .workspace import connect
         client = connect(config)

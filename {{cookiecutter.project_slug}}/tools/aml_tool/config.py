@@ -1,7 +1,19 @@
+{%- set deploys = cookiecutter.deployment != "none" -%}
 """The workspace coordinates, read from the ``azureml`` section of project.yml (one place).
 
-project.yml holds names only (subscription, resource group, workspace, compute, endpoint);
-credentials come from the Azure login at run time and are never stored.
+{% if deploys -%}
+project.yml holds names only (subscription, resource group, workspace, compute, and per release
+environment its endpoint); credentials come from the Azure login at run time, never stored.
+{%- else -%}
+project.yml holds names only (subscription, resource group, workspace, compute); credentials
+come from the Azure login at run time and are never stored.
+{%- endif %}
+{%- if deploys %}
+
+Training uses the section's top-level names. ``load_config(path, "dev")`` or ``"prod"`` gives
+the same subscription with that environment's resource group, workspace, compute and endpoint
+(``azureml.environments.<name>``), so dev and prod never share an endpoint by accident.
+{%- endif %}
 """
 
 from __future__ import annotations
@@ -14,6 +26,18 @@ import yaml
 
 SECTION = "azureml"
 GUID = re.compile(r"^[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
+KEYS = ("subscription_id", "resource_group", "workspace", "compute_name", "vm_size")
+{%- if deploys %}
+ENVIRONMENTS = ("dev", "prod")
+{%- if cookiecutter.deployment == "online" %}
+# What each release environment sets for itself; numbers are whole and at least 1.
+ENVIRONMENT_KEYS = ("resource_group", "workspace", "endpoint_name", "instance_type")
+{%- else %}
+# What each release environment sets for itself; numbers are whole and at least 1.
+ENVIRONMENT_KEYS = ("resource_group", "workspace", "endpoint_name", "compute_name")
+{%- endif %}
+NUMBER_KEYS = ("instance_count",)
+{%- endif %}
 
 
 class ConfigError(Exception):
@@ -22,14 +46,22 @@ class ConfigError(Exception):
 
 @dataclass(frozen=True)
 class WorkspaceConfig:
-    """The ``azureml`` section of project.yml, checked."""
+    """The ``azureml`` section of project.yml, checked{% if deploys %}; for a release environment, its
+    names replace the training ones{% endif %}."""
 
     subscription_id: str
     resource_group: str
     workspace: str
     compute_name: str
     vm_size: str
-    endpoint_name: str
+{%- if deploys %}
+    environment: str | None = None
+    endpoint_name: str = ""
+{%- if cookiecutter.deployment == "online" %}
+    instance_type: str = ""
+{%- endif %}
+    instance_count: int = 1
+{%- endif %}
 
     @property
     def where(self) -> str:
@@ -37,15 +69,7 @@ class WorkspaceConfig:
         return f"workspace '{self.workspace}' (resource group '{self.resource_group}')"
 
 
-KEYS = tuple(WorkspaceConfig.__dataclass_fields__)
-
-
-def load_config(path: Path) -> WorkspaceConfig:
-    """Read and check the ``azureml`` section of ``path``; ConfigError on the first problem.
-
-    Every key must be present and a non-empty string, the subscription id a GUID, and no
-    unknown key may appear (a misspelt key would otherwise be silently ignored).
-    """
+def _read(path: Path) -> dict:
     if not path.is_file():
         raise ConfigError(
             f"{path} not found: run from the project root or pass --config PATH/project.yml"
@@ -64,19 +88,72 @@ def load_config(path: Path) -> WorkspaceConfig:
     section = document[SECTION]
     if not isinstance(section, dict):
         raise ConfigError(f"{path}: '{SECTION}' must be a mapping of names")
-    unknown = sorted(str(key) for key in section if key not in KEYS)
-    if unknown:
-        raise ConfigError(f"{path}: unknown key {SECTION}.{unknown[0]} (known: {', '.join(KEYS)})")
+    return section
+
+
+def _names(path: Path, section: dict, where: str, keys: tuple[str, ...]) -> dict[str, str]:
+    """Every key of ``keys`` as a non-empty string; no unknown key (a typo would be ignored)."""
     values = {}
-    for key in KEYS:
+    for key in keys:
         value = section.get(key)
         if value is None:
-            raise ConfigError(f"{path}: {SECTION}.{key} is missing")
+            raise ConfigError(f"{path}: {where}.{key} is missing")
         if not isinstance(value, str) or not value.strip():
-            raise ConfigError(f"{path}: {SECTION}.{key} must be a non-empty string")
+            raise ConfigError(f"{path}: {where}.{key} must be a non-empty string")
         values[key] = value.strip()
+    return values
+
+
+def _no_unknown(path: Path, section: dict, where: str, known: tuple[str, ...]) -> None:
+    unknown = sorted(str(key) for key in section if key not in known)
+    if unknown:
+        raise ConfigError(f"{path}: unknown key {where}.{unknown[0]} (known: {', '.join(known)})")
+
+
+def load_config(path: Path{% if deploys %}, environment: str | None = None{% endif %}) -> WorkspaceConfig:
+    """Read and check the ``azureml`` section of ``path``; ConfigError on the first problem.
+
+    Every key must be present and a non-empty string, the subscription id a GUID, and no
+    unknown key may appear (a misspelt key would otherwise be silently ignored).
+    """
+    section = _read(path)
+{%- if deploys %}
+    _no_unknown(path, section, SECTION, (*KEYS, "environments"))
+{%- else %}
+    _no_unknown(path, section, SECTION, KEYS)
+{%- endif %}
+    values = _names(path, section, SECTION, KEYS)
     if not GUID.match(values["subscription_id"]):
         raise ConfigError(
             f"{path}: {SECTION}.subscription_id must be a GUID (az account show --query id -o tsv)"
         )
+{%- if deploys %}
+    environments = section.get("environments")
+    if not isinstance(environments, dict) or sorted(environments) != sorted(ENVIRONMENTS):
+        raise ConfigError(f"{path}: {SECTION}.environments must have exactly dev and prod")
+    for name in ENVIRONMENTS:
+        check_environment(path, environments[name], name)
+    if environment is None:
+        return WorkspaceConfig(**values)
+    if environment not in ENVIRONMENTS:
+        raise ConfigError(f"{path}: no environment {environment!r} (known: dev, prod)")
+    own = check_environment(path, environments[environment], environment)
+    return WorkspaceConfig(**{**values, **own, "environment": environment})
+
+
+def check_environment(path: Path, block: object, name: str) -> dict:
+    """One environment's names and numbers, checked."""
+    where = f"{SECTION}.environments.{name}"
+    if not isinstance(block, dict):
+        raise ConfigError(f"{path}: {where} must be a mapping of names")
+    _no_unknown(path, block, where, (*ENVIRONMENT_KEYS, *NUMBER_KEYS))
+    values: dict = _names(path, block, where, ENVIRONMENT_KEYS)
+    for key in NUMBER_KEYS:
+        number = block.get(key)
+        if isinstance(number, bool) or not isinstance(number, int) or number < 1:
+            raise ConfigError(f"{path}: {where}.{key} must be a whole number of at least 1")
+        values[key] = number
+    return values
+{%- else %}
     return WorkspaceConfig(**values)
+{%- endif %}

@@ -5,7 +5,8 @@ in decides the kind) and components and jobs go through ``MLClient.<ops>.validat
 credential that refuses to be used, so nothing can reach Azure. Then come the checks
 azure-ai-ml does not make: the wiring (``wiring.py``), that code folders and scoring scripts
 exist, and that every name refers to something defined here or in project.yml (environment,
-data asset, compute, endpoint, model). Every problem is one line naming the file.
+data asset, compute{% if cookiecutter.deployment != "none" %}, endpoint, model{% endif %}). Every problem is one line naming the
+file.
 """
 
 from __future__ import annotations
@@ -55,7 +56,7 @@ class Report:
 def kind_of(relative: PurePosixPath) -> str | None:
     """The kind of definition a file is, from where it sits in aml/; None when unknown."""
     parts = relative.parts
-    folder, name = parts[0], relative.name
+    folder = parts[0]
     if parts == ("environment", "environment.yml"):
         return "environment"
     if parts == ("environment", "conda.yml"):
@@ -65,20 +66,24 @@ def kind_of(relative: PurePosixPath) -> str | None:
         return simple[folder]
     if len(parts) == 2 and folder in ("pipelines", "jobs"):
         return "job"
-    if len(parts) == 3 and folder == "endpoints" and parts[1] in ("online", "batch"):
-        role = "endpoint" if name == "endpoint.yml" else "deployment"
+{%- if cookiecutter.deployment != "none" %}
+    if len(parts) == 3 and folder == "endpoints" and parts[1] == {{ cookiecutter.deployment | tojson }}:
+        role = "endpoint" if relative.name == "endpoint.yml" else "deployment"
         return f"{parts[1]}_{role}"
+{%- endif %}
     return None
 
 
 def definition_loaders() -> dict[str, Callable[[Path], Any]]:
     logging.getLogger("azure.ai.ml._utils._experimental").setLevel(logging.ERROR)
     from azure.ai import ml
+{%- if cookiecutter.deployment == "batch" %}
 
     try:  # `type: model` batch deployments; not re-exported at the top level of azure.ai.ml
         from azure.ai.ml import load_model_batch_deployment
     except ImportError:
         from azure.ai.ml.entities._load_functions import load_model_batch_deployment
+{%- endif %}
 
     return {
         "environment": ml.load_environment,
@@ -86,10 +91,13 @@ def definition_loaders() -> dict[str, Callable[[Path], Any]]:
         "compute": ml.load_compute,
         "component": ml.load_component,
         "job": ml.load_job,
+{%- if cookiecutter.deployment == "online" %}
         "online_endpoint": ml.load_online_endpoint,
         "online_deployment": ml.load_online_deployment,
+{%- elif cookiecutter.deployment == "batch" %}
         "batch_endpoint": ml.load_batch_endpoint,
         "batch_deployment": load_model_batch_deployment,
+{%- endif %}
     }
 
 
@@ -203,11 +211,14 @@ def _own_checks(kind: str, path: Path) -> list[str]:
             return check_component(ComponentSpec.read(path))
         if kind == "job":
             return check_pipeline(PipelineSpec.read(path))
+{%- if cookiecutter.deployment != "none" %}
         if kind.endswith("_deployment"):
             return _check_scoring_code(path, read_yaml(path))
+{%- endif %}
     except DefinitionError as error:
         return [str(error).replace(f"{path.parent}/", "")]
     return []
+{%- if cookiecutter.deployment != "none" %}
 
 
 def _check_scoring_code(path: Path, document: dict[str, Any]) -> list[str]:
@@ -219,6 +230,7 @@ def _check_scoring_code(path: Path, document: dict[str, Any]) -> list[str]:
     if not script.is_file():
         return [f"{path.name}: scoring script {configuration.get('scoring_script')!r} not found"]
     return []
+{%- endif %}
 
 
 def _check_json(path: Path, relative: PurePosixPath, report: Report) -> None:
@@ -256,22 +268,12 @@ def check_names(
             problems.append(f"aml/{where}: {key} {value!r} is not {what} ({shown})")
 
     environments, computes = names("environment"), names("compute")
-    endpoints = names("online_endpoint") | names("batch_endpoint")
     if config is not None:
         for path, doc in documents.get("compute", []):
             expected = {config.compute_name}
             expect(path, "name", doc.get("name"), expected, "project.yml's compute_name")
             expect(path, "size", doc.get("size"), {config.vm_size}, "project.yml's vm_size")
-        for kind in ("online_endpoint", "batch_endpoint"):
-            for path, doc in documents.get(kind, []):
-                expected = {config.endpoint_name}
-                expect(path, "name", doc.get("name"), expected, "project.yml's endpoint_name")
         computes = {config.compute_name}
-    model_names = {
-        str(doc.get("inputs", {}).get("model_name", {}).get("default"))
-        for _, doc in documents.get("component", [])
-        if isinstance(doc.get("inputs", {}).get("model_name"), dict)
-    }
     for path, doc in documents.get("component", []):
         expect(path, "environment", doc.get("environment"), environments, "the environment")
     for path, doc in documents.get("job", []):
@@ -280,11 +282,18 @@ def check_names(
         for name, spec in (doc.get("inputs") or {}).items():
             if isinstance(spec, dict) and str(spec.get("path", "")).startswith("azureml:"):
                 expect(path, f"inputs.{name}.path", spec["path"], names("data"), "a data asset")
-    for kind in ("online_deployment", "batch_deployment"):
-        for path, doc in documents.get(kind, []):
-            expect(path, "endpoint_name", doc.get("endpoint_name"), endpoints, "the endpoint")
-            expect(path, "environment", doc.get("environment"), environments, "the environment")
-            expect(path, "model", doc.get("model"), model_names, "the registered model name")
-            if "compute" in doc:
-                expect(path, "compute", doc.get("compute"), computes, "the compute cluster")
+{%- if cookiecutter.deployment != "none" %}
+    endpoints = names("{{ cookiecutter.deployment }}_endpoint")
+    model_names = {
+        str(doc.get("inputs", {}).get("model_name", {}).get("default"))
+        for _, doc in documents.get("component", [])
+        if isinstance(doc.get("inputs", {}).get("model_name"), dict)
+    }
+    for path, doc in documents.get("{{ cookiecutter.deployment }}_deployment", []):
+        expect(path, "endpoint_name", doc.get("endpoint_name"), endpoints, "the endpoint")
+        expect(path, "environment", doc.get("environment"), environments, "the environment")
+        expect(path, "model", doc.get("model"), model_names, "the registered model name")
+        if "compute" in doc:
+            expect(path, "compute", doc.get("compute"), computes, "the compute cluster")
+{%- endif %}
     return problems

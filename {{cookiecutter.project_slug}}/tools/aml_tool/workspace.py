@@ -117,11 +117,15 @@ def require_asset(client: Any, kind: str, name: str) -> None:
         raise AmlError(f"{kind} '{name}' is not registered in the workspace: {fix}") from None
 
 
-def setup_workspace(client: Any, aml_dir: Path, echo: Callable[[str], None] = print) -> None:
-    """Create or update the compute cluster, the environment and the raw data asset."""
+def setup_workspace(
+    client: Any, aml_dir: Path, echo: Callable[[str], None] = print, compute_name: str = ""
+) -> None:
+    """Create or update the compute cluster (named ``compute_name`` when given: a release
+    environment's own cluster), the environment and the raw data asset."""
     from azure.ai.ml import load_compute, load_data, load_environment
 
     compute = load_compute(aml_dir / "compute" / "cluster.yml")
+    compute.name = compute_name or compute.name
     echo(f"compute {compute.name}: creating or updating ({compute.size}, min 0 nodes)...")
     client.compute.begin_create_or_update(compute).result()
     environment = client.environments.create_or_update(

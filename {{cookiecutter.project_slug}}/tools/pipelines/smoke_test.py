@@ -1,13 +1,14 @@
-"""Smoke-test the deployed model with the project's sample request (run after each deploy/shift).
+"""Smoke-test the deployed model with the project's sample (run after each deploy or shift).
 
-    python tools/pipelines/smoke_test.py online --slot green   # one deployment, directly
-    python tools/pipelines/smoke_test.py online                # the endpoint as users reach it
-    python tools/pipelines/smoke_test.py batch                 # a batch job over the sample
+    python tools/pipelines/smoke_test.py --environment prod online --slot green  # directly
+    python tools/pipelines/smoke_test.py --environment prod online  # as users reach it
+    python tools/pipelines/smoke_test.py --environment prod batch   # a job over the sample
 
 Guarantee: exit 0 only when the online endpoint answered the sample request with one species
-per row (and probabilities that sum to 1), or the batch scoring job over data/sample/request.csv
-completed. Otherwise one line that says what was wrong, exit 1; exit 2 for a wrong call or an
-unusable project.yml. The workspace and endpoint come from project.yml (``--config``), the
+per row (and probabilities that sum to 1), or the batch scoring job over
+data/sample/request.csv completed.
+Otherwise one line that says what was wrong, exit 1; exit 2 for a wrong call or an unusable
+project.yml. The workspace and endpoint come from project.yml (``--config``), the
 login from the Azure CLI session the pipeline's AzureCLI@2 step opened.
 """
 
@@ -91,6 +92,7 @@ def _first_line(error: Exception) -> str:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--config", type=Path, default=Path("project.yml"), metavar="FILE")
+    parser.add_argument("--environment", choices=("dev", "prod"), required=True)
     kinds = parser.add_subparsers(dest="kind", required=True)
     online = kinds.add_parser("online", help="invoke the online endpoint with the sample request")
     online.add_argument("--slot", choices=("blue", "green"), default=None)
@@ -115,7 +117,7 @@ def main(argv: list[str] | None = None, *, connect: Callable[[Any], Any] | None 
         )
         return 2
     try:
-        config = config_module.load_config(args.config)
+        config = config_module.load_config(args.config, args.environment)
         client = (connect or workspace.connect)(config)
         if args.kind == "online":
             summary = smoke_online(client, config.endpoint_name, args.slot, request)

@@ -1,4 +1,8 @@
+{% if cookiecutter.deployment == "batch" -%}
 """Entry script of the batch deployment (aml/endpoints/batch/deployment.yml).
+{%- else -%}
+"""Entry script for an AzureML batch deployment of the model, kept ready.
+{%- endif %}
 
 AzureML calls ``init()`` once per worker and ``run(mini_batch)`` with a list of CSV files.
 Each file is read with the same schema checks as ``python -m <package>.score`` (a missing or

@@ -1,4 +1,8 @@
+{% if cookiecutter.deployment == "online" -%}
 """Entry script of the managed online deployments (aml/endpoints/online/blue.yml, green.yml).
+{%- else -%}
+"""Entry script for a managed online deployment (AzureML's inference server), kept ready.
+{%- endif %}
 
 AzureML's inference server loads this file by path and calls ``init()`` once, then ``run()``
 per request. The model is the registered MLflow model AzureML places under

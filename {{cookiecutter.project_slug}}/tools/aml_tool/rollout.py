@@ -1,16 +1,21 @@
-"""Deployments and the blue/green traffic of the online endpoint (and the batch deployment).
+"""Releases on AzureML endpoints: the online endpoint's blue/green deployments and traffic,
+and the batch endpoint's deployment (the registered model, made the endpoint's default).
 
-blue is the production deployment, green the candidate of an A/B test. The traffic rules
-(whole percentages, live shares summing to 100, at most 50% mirrored, never mirroring to a
+blue is the production deployment, green the candidate. The traffic rules (whole
+percentages, live shares summing to 100, at most 50% mirrored, never mirroring to a
 deployment that takes live traffic) are checked here, before any call, by pure functions.
+The same module serves both kinds (the tools are the same in every project); which one a
+project uses is its aml/endpoints/ folder.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from .config import WorkspaceConfig
 from .definitions import referenced_name
 from .workspace import AmlError, first_line, require_asset
 
@@ -103,82 +108,153 @@ def set_traffic(
     echo(f"{endpoint_name}: live traffic {endpoint.traffic}, mirrored {endpoint.mirror_traffic}")
 
 
-def _pin_model(deployment: Any, client: Any, model_version: str | None) -> str:
-    """Point the deployment at ``model_version`` (or the latest); the model reference used."""
-    name = referenced_name(deployment.model) if isinstance(deployment.model, str) else None
+def _pin_model(deployment: Any, client: Any, model_version: str) -> str:
+    """Point the deployment at exactly ``model_version``; the model reference used. A release
+    names its version (the training run's decision), never ``@latest``: what dev tested is
+    what prod gets, however long the prod approval waits."""
+    # azure-ai-ml's loader drops the "azureml:" of the file's reference; put it back to parse.
+    reference = f"azureml:{str(deployment.model).removeprefix('azureml:')}"
+    name = referenced_name(reference) if isinstance(deployment.model, str) else None
     if name is None:
         raise AmlError(f"deployment {deployment.name}: model must be azureml:<name>@latest")
+    if not str(model_version).isdigit():
+        raise AmlError(f"--model-version must be a version number, got {model_version!r}")
     require_asset(client, "model", name)
-    if model_version is not None:
-        deployment.model = f"azureml:{name}:{model_version}"
+    deployment.model = f"azureml:{name}:{model_version}"
     return str(deployment.model)
+
+
+def version_of(model: str) -> str | None:
+    """The version in 'azureml:name:7' or in the service's '.../models/name/versions/7'."""
+    match = re.search(r"(?::|/versions/)(\d+)$", model)
+    return match.group(1) if match else None
+
+
+def _place(deployment: Any, config: WorkspaceConfig) -> None:
+    """The environment's endpoint and size replace the ones written in the YAML file."""
+    deployment.endpoint_name = config.endpoint_name
+    deployment.instance_count = config.instance_count
 
 
 def deploy_online(
     client: Any,
     aml_dir: Path,
+    config: WorkspaceConfig,
     slot: str,
-    model_version: str | None,
+    model_version: str,
     echo: Callable[[str], None] = print,
 ) -> None:
-    """Create the endpoint if needed, then create or update deployment ``slot``.
-
-    The first deployment of a new endpoint gets all traffic; otherwise traffic is left as
-    it is (a new green gets none until ``traffic`` or ``mirror`` gives it some).
-    """
+    """Create the environment's endpoint if needed, then create or update deployment ``slot``
+    with ``model_version``. Live traffic is never changed here: a new endpoint serves nothing
+    until the release's traffic steps (or promotion) give a tested deployment its share."""
     from azure.ai.ml import load_online_deployment, load_online_endpoint
     from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
 
     folder = aml_dir / "endpoints" / "online"
     endpoint = load_online_endpoint(folder / "endpoint.yml")
+    endpoint.name = config.endpoint_name
     try:
         client.online_endpoints.get(endpoint.name)
-        created = False
     except ResourceNotFoundError:
-        echo(f"creating online endpoint {endpoint.name}...")
+        echo(f"creating online endpoint {endpoint.name} (no traffic yet)...")
         client.online_endpoints.begin_create_or_update(endpoint).result()
-        created = True
     deployment = load_online_deployment(folder / f"{slot}.yml")
+    _place(deployment, config)
+    deployment.instance_type = config.instance_type
     model = _pin_model(deployment, client, model_version)
-    echo(f"deploying {slot} with {model} (this takes several minutes)...")
+    echo(f"deploying {slot} with {model} to {endpoint.name} (this takes several minutes)...")
     try:
         client.online_deployments.begin_create_or_update(deployment).result()
     except HttpResponseError as error:
         raise AmlError(f"deployment {slot} failed: {first_line(error)}") from None
-    if created:
-        set_traffic(client, endpoint.name, traffic={slot: 100}, echo=echo)
 
 
 def promote_green(
-    client: Any, aml_dir: Path, endpoint_name: str, echo: Callable[[str], None] = print
+    client: Any,
+    aml_dir: Path,
+    config: WorkspaceConfig,
+    model_version: str,
+    echo: Callable[[str], None] = print,
 ) -> None:
-    """Make green's model the current one: deploy it to blue, then send all live traffic to
-    blue with mirroring off. Green then serves nothing, so the next candidate can be deployed
-    to it without touching a single live request, and a rollback means the promoted model."""
-    from azure.ai.ml import load_online_deployment
-    from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
+    """Deploy the release's version to blue, after checking green carries that version.
 
+    Traffic is not touched: the pipeline smoke-tests blue directly, then sends it all live
+    traffic and retires green. On a first release blue does not exist yet and is created here.
+    """
+    from azure.core.exceptions import ResourceNotFoundError
+
+    name = config.endpoint_name
     try:
-        green = client.online_deployments.get(name="green", endpoint_name=endpoint_name)
+        green = client.online_deployments.get(name="green", endpoint_name=name)
     except ResourceNotFoundError:
         raise AmlError(
-            f"endpoint '{endpoint_name}' has no green deployment to promote; "
-            "deploy one first (deploy --slot green)"
+            f"endpoint '{name}' has no green deployment to promote; deploy one first "
+            "(deploy --slot green --model-version N)"
         ) from None
-    blue = load_online_deployment(aml_dir / "endpoints" / "online" / "blue.yml")
-    blue.model = green.model
-    echo(f"promoting {green.model}: deploying it to blue (this takes several minutes)...")
+    if version_of(str(green.model)) != str(model_version):
+        raise AmlError(
+            f"green serves {green.model}, not version {model_version}: promote only what "
+            "this release tested"
+        )
+    deploy_online(client, aml_dir, config, "blue", model_version, echo)
+
+
+def roll_back(client: Any, endpoint_name: str, echo: Callable[[str], None] = print) -> None:
+    """All live traffic to blue, mirroring off. Without a blue (a first release that failed)
+    there is nothing to go back to: the endpoint keeps serving nothing and green is deleted,
+    so no untested model is left billing or reachable."""
+    existing = {str(d.name) for d in client.online_deployments.list(endpoint_name=endpoint_name)}
+    if "blue" in existing:
+        set_traffic(client, endpoint_name, traffic=ROLLBACK, mirror={}, echo=echo)
+        return
+    echo(f"{endpoint_name}: no blue deployment (first release); nothing is served")
+    if "green" in existing:
+        set_traffic(client, endpoint_name, traffic={"green": 0}, mirror={}, echo=echo)
+        _delete(client, endpoint_name, "green", echo)
+
+
+def retire_green(client: Any, endpoint_name: str, echo: Callable[[str], None] = print) -> None:
+    """Delete green once the release is promoted: an idle deployment still bills per hour."""
+    endpoint = client.online_endpoints.get(endpoint_name)
+    live = dict(endpoint.traffic or {}).get("green", 0) + dict(endpoint.mirror_traffic or {}).get(
+        "green", 0
+    )
+    if live:
+        raise AmlError(f"green still gets {live}% of {endpoint_name}'s traffic; not deleted")
+    _delete(client, endpoint_name, "green", echo)
+
+
+def tear_down(client: Any, endpoint_name: str, echo: Callable[[str], None] = print) -> None:
+    """Delete the whole endpoint (dev, after its smoke test): nothing is left billing."""
+    from azure.core.exceptions import ResourceNotFoundError
+
     try:
-        client.online_deployments.begin_create_or_update(blue).result()
-    except HttpResponseError as error:
-        raise AmlError(f"deployment blue failed: {first_line(error)}") from None
-    set_traffic(client, endpoint_name, traffic=ROLLBACK, mirror={}, echo=echo)
+        client.online_endpoints.begin_delete(name=endpoint_name).result()
+    except ResourceNotFoundError:
+        echo(f"{endpoint_name}: already deleted")
+        return
+    echo(f"{endpoint_name}: deleted")
+
+
+def _delete(client: Any, endpoint_name: str, slot: str, echo: Callable[[str], None]) -> None:
+    from azure.core.exceptions import ResourceNotFoundError
+
+    try:
+        client.online_deployments.begin_delete(name=slot, endpoint_name=endpoint_name).result()
+    except ResourceNotFoundError:
+        return
+    echo(f"{endpoint_name}: deployment {slot} deleted")
 
 
 def deploy_batch(
-    client: Any, aml_dir: Path, model_version: str | None, echo: Callable[[str], None] = print
+    client: Any,
+    aml_dir: Path,
+    config: WorkspaceConfig,
+    model_version: str,
+    echo: Callable[[str], None] = print,
 ) -> None:
-    """Create the batch endpoint if needed, deploy, and make the deployment its default."""
+    """Create the environment's batch endpoint if needed, deploy ``model_version`` on the
+    environment's cluster, and make the deployment the endpoint's default."""
     from azure.ai.ml import load_batch_endpoint
     from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
 
@@ -186,14 +262,17 @@ def deploy_batch(
 
     folder = aml_dir / "endpoints" / "batch"
     endpoint = load_batch_endpoint(folder / "endpoint.yml")
+    endpoint.name = config.endpoint_name
     try:
         endpoint = client.batch_endpoints.get(endpoint.name)
     except ResourceNotFoundError:
         echo(f"creating batch endpoint {endpoint.name}...")
         client.batch_endpoints.begin_create_or_update(endpoint).result()
     deployment = definition_loaders()["batch_deployment"](folder / "deployment.yml")
+    _place(deployment, config)
+    deployment.compute = f"azureml:{config.compute_name}"
     model = _pin_model(deployment, client, model_version)
-    echo(f"deploying {deployment.name} with {model}...")
+    echo(f"deploying {deployment.name} with {model} to {endpoint.name}...")
     try:
         client.batch_deployments.begin_create_or_update(deployment).result()
         endpoint = client.batch_endpoints.get(endpoint.name)
