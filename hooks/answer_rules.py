@@ -20,7 +20,10 @@ from pathlib import Path
 
 HOOKS_DIR = Path(__file__).resolve().parent
 TEMPLATE_DIR = HOOKS_DIR.parent
-PROJECT_TEMPLATE = TEMPLATE_DIR / "{{cookiecutter.project_slug}}"
+# The generated project's folder: named so an empty project_slug still reaches this hook.
+PROJECT_TEMPLATE = TEMPLATE_DIR / (
+    "{{ cookiecutter.project_slug or cookiecutter.project_name | project_slug }}"
+)
 
 SLUG = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$")
 PACKAGE = re.compile(r"^[a-z][a-z0-9_]*$")

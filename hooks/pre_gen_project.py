@@ -18,7 +18,7 @@ from pathlib import Path
 # Rendered by cookiecutter; r''' keeps JSON escapes intact, tojson escapes quotes as \u0027.
 ANSWERS = json.loads(r'''{{ cookiecutter | tojson }}''')  # noqa: E501 - one rendered line
 TEMPLATE_DIR = json.loads(r'''{{ template_dir() | tojson }}''')
-PROJECT_TEMPLATE = "{% raw %}{{cookiecutter.project_slug}}{% endraw %}"
+PROJECT_TEMPLATE = "{% raw %}{{ cookiecutter.project_slug or cookiecutter.project_name | project_slug }}{% endraw %}"
 
 
 def load(name: str, path: Path):

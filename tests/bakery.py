@@ -12,6 +12,10 @@ from pathlib import Path
 from cookiecutter.main import cookiecutter
 
 TEMPLATE = Path(__file__).resolve().parents[1]
+# The generated project's folder in the template. Its name falls back to the derived slug so
+# that an empty project_slug reaches the pre-generation hook (and its one-line refusal)
+# instead of cookiecutter's '"." directory already exists'.
+PROJECT_DIR = "{{ cookiecutter.project_slug or cookiecutter.project_name | project_slug }}"
 SHARED = TEMPLATE.parent / "shared"
 # cookiecutter imports the template's local Jinja extension by module name when it renders
 # a hook; tests that render hooks themselves need the template on the path the same way.

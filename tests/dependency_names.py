@@ -15,13 +15,14 @@ import tomllib
 from importlib import metadata
 from pathlib import Path
 
+from bakery import PROJECT_DIR
 from cookiecutter.environment import StrictEnvironment
 from cookiecutter.generate import generate_context
 from cookiecutter.prompt import prompt_for_config
 from packaging.requirements import Requirement
 
 TEMPLATE = Path(__file__).resolve().parents[1]
-GENERATED_PYPROJECT = TEMPLATE / "{{cookiecutter.project_slug}}" / "pyproject.toml"
+GENERATED_PYPROJECT = TEMPLATE / PROJECT_DIR / "pyproject.toml"
 LIST_FILE = TEMPLATE / "hooks" / "dependency_modules.txt"
 PACKAGE = re.compile(r"^[a-z][a-z0-9_]*$")
 # Installed by every venv or by the tools a project runs through (pip, pre-commit, cookiecutter

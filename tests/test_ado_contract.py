@@ -18,10 +18,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from bakery import PROJECT_DIR
 
 TEMPLATE = Path(__file__).resolve().parents[1]
 SPECS = Path(__file__).resolve().parents[2] / "shared" / "azure-devops-rest-specs"
-BACKLOG_TOOL = TEMPLATE / "{{cookiecutter.project_slug}}" / "tools" / "backlog"
+BACKLOG_TOOL = TEMPLATE / PROJECT_DIR / "tools" / "backlog"
 OPERATIONS = BACKLOG_TOOL / "ado" / "operations.json"
 # The local Azure DevOps server lives with the tool's tests, in the template.
 TOOL_TESTS = TEMPLATE / "tests" / "tools" / "backlog"

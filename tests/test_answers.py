@@ -18,6 +18,9 @@ from local_extensions import RULES
 # (field overrides, field reported, words the rule must contain)
 INVALID_ANSWERS = [
     ({"project_name": " "}, "project_name", "must not be empty"),
+    # cookiecutter itself would say '"." directory already exists' (the folder name renders
+    # empty); the template's folder name falls back to the derived slug so the hook says why.
+    ({"project_slug": ""}, "project_slug", "use 1-63 lower-case letters"),
     ({"project_slug": "1-project"}, "project_slug", "starting with a letter"),
     ({"project_slug": "My Project"}, "project_slug", "lower-case"),
     ({"project_slug": "ml--project"}, "project_slug", "single hyphens"),

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from bakery import STABLE_ANSWERS, TEMPLATE
+from bakery import PROJECT_DIR, STABLE_ANSWERS, TEMPLATE
 
 pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
 
@@ -90,7 +90,7 @@ def test_a_template_fix_arrives_with_cruft_update_and_the_team_edit_survives(
     charter.write_text(charter.read_text(encoding="utf-8") + f"\n{TEAM_LINE}\n", encoding="utf-8")
     git(project, "commit", "-q", "-am", "team: baseline in the charter")
 
-    tools_readme = template_repo / "{{cookiecutter.project_slug}}" / "tools" / "README.md"
+    tools_readme = template_repo / PROJECT_DIR / "tools" / "README.md"
     tools_readme.write_text(
         tools_readme.read_text(encoding="utf-8") + f"\n{TEMPLATE_LINE}\n", encoding="utf-8"
     )

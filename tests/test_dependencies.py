@@ -7,9 +7,9 @@ import re
 import tomllib
 
 import pytest
-from bakery import TEMPLATE
+from bakery import PROJECT_DIR, TEMPLATE
 
-GENERATED = TEMPLATE / "{{cookiecutter.project_slug}}" / "pyproject.toml"
+GENERATED = TEMPLATE / PROJECT_DIR / "pyproject.toml"
 
 
 def _names(requirements: list[str]) -> set[str]:

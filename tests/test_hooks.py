@@ -13,7 +13,7 @@ import threading
 import types
 from pathlib import Path
 
-from bakery import STABLE_ANSWERS, TEMPLATE
+from bakery import PROJECT_DIR, STABLE_ANSWERS, TEMPLATE
 from cookiecutter.environment import StrictEnvironment
 from cookiecutter.generate import generate_context
 from cookiecutter.prompt import prompt_for_config
@@ -54,7 +54,7 @@ def test_pre_gen_uses_the_generated_projects_own_naming_rules():
     template."""
     hook = load_hook("pre_gen_project", answers())
     naming = hook.load_naming_rules()
-    expected = TEMPLATE / "{{cookiecutter.project_slug}}" / "tools" / "backlog" / "naming.py"
+    expected = TEMPLATE / PROJECT_DIR / "tools" / "backlog" / "naming.py"
     assert Path(naming.__file__) == expected
     assert naming.check_team_name("ML: Team") is not None
 

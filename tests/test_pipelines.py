@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 import yaml
-from bakery import TEMPLATE, project_env
+from bakery import PROJECT_DIR, TEMPLATE, project_env
 
-SOURCE = TEMPLATE / "{{cookiecutter.project_slug}}" / "pipelines"
+SOURCE = TEMPLATE / PROJECT_DIR / "pipelines"
 # Every combination the template accepts: A/B testing needs the online endpoint's traffic
 # split, so the pre-generation hook refuses it with batch or no deployment.
 COMBINATIONS = [

@@ -20,10 +20,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from bakery import PROJECT_DIR
 
 TEMPLATE = Path(__file__).resolve().parents[1]
 SPECS = TEMPLATE.parent / "shared" / "azure-devops-rest-specs"
-SCRIPTS = TEMPLATE / "{{cookiecutter.project_slug}}" / "tools" / "pipelines"
+SCRIPTS = TEMPLATE / PROJECT_DIR / "tools" / "pipelines"
 TABLE = SCRIPTS / "ado_operations.json"
 pytestmark = pytest.mark.skipif(not SPECS.is_dir(), reason=f"{SPECS} is not there")
 

@@ -6,5 +6,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-TOOLS = Path(__file__).resolve().parents[2] / "{{cookiecutter.project_slug}}" / "tools"
+from bakery import PROJECT_DIR
+
+TOOLS = Path(__file__).resolve().parents[2] / PROJECT_DIR / "tools"
 sys.path.insert(0, str(TOOLS))

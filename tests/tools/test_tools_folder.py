@@ -11,9 +11,10 @@ import hashlib
 from pathlib import Path
 
 import pytest
+from bakery import PROJECT_DIR
 from test_bake import MATRIX, _test_id
 
-TOOLS = Path(__file__).resolve().parents[2] / "{{cookiecutter.project_slug}}" / "tools"
+TOOLS = Path(__file__).resolve().parents[2] / PROJECT_DIR / "tools"
 
 
 RENDERED = {"aml_tool"}
