@@ -171,13 +171,8 @@ COMMON = frozenset(
         "tests/data/test_validate_data_cli.py",
         "tests/data/test_validated_output.py",
         "tests/pipelines/conftest.py",
-        "tests/pipelines/fake_pipelines_server.py",
-        "tests/pipelines/test_branch_names.py",
-        "tests/pipelines/test_create_pipelines.py",
-        "tests/pipelines/test_pipeline_expansion.py",
         "tests/pipelines/test_pipeline_structure.py",
         "tests/pipelines/test_pipeline_validation.py",
-        "tests/pipelines/test_training_report.py",
         "tests/unit/conftest.py",
         "tests/unit/test_data.py",
         "tests/unit/test_end_to_end.py",
@@ -207,7 +202,6 @@ DEPLOYED_ONLY = frozenset(
         "pipelines/templates/jobs/release-job.yml",
         "pipelines/templates/steps/release-version.yml",
         "tests/pipelines/test_release.py",
-        "tests/pipelines/test_smoke_test.py",
     }
 )
 

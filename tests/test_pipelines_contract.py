@@ -25,6 +25,7 @@ from bakery import PROJECT_DIR
 TEMPLATE = Path(__file__).resolve().parents[1]
 SPECS = TEMPLATE.parent / "shared" / "azure-devops-rest-specs"
 SCRIPTS = TEMPLATE / PROJECT_DIR / "tools" / "pipelines"
+TOOL_TESTS = TEMPLATE / "tests" / "tools" / "pipelines"  # the local server, with the tests
 TABLE = SCRIPTS / "ado_operations.json"
 pytestmark = pytest.mark.skipif(not SPECS.is_dir(), reason=f"{SPECS} is not there")
 
@@ -140,7 +141,8 @@ import contextlib, io, json, os, sys
 sys.path.insert(0, "tools/pipelines")
 import yaml
 import create_pipelines
-from tests.pipelines.fake_pipelines_server import FakeAzureDevOps
+sys.path.insert(0, sys.argv[1])
+from fake_pipelines_server import FakeAzureDevOps
 
 config = yaml.safe_load(open("project.yml", encoding="utf-8"))
 slug, team = config["project"]["slug"], config["azure_devops"]["team"]
@@ -186,7 +188,7 @@ def test_a_recorded_run_sends_documented_requests_with_documented_bodies(
     from test_ado_contract import shape_problems
 
     project = bake(deployment="online")
-    result = run_in(project, "python", "-c", DRIVER, timeout=300)
+    result = run_in(project, "python", "-c", DRIVER, str(TOOL_TESTS), timeout=300)
     assert result.returncode == 0, result.stderr[-3000:]
     recorded = json.loads(result.stdout.strip().splitlines()[-1])
     assert recorded["codes"] == [0, 0] and recorded["violations"] == []

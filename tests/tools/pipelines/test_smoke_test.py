@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-{% if cookiecutter.deployment == "online" %}import json
-{% endif %}from pathlib import Path
+import json
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 import smoke_test
+from baked import ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
-{%- if cookiecutter.deployment == "online" %}
 REQUEST = {"input_data": {"columns": ["a"], "data": [[1], [2]]}}
-{%- endif %}
-{%- if cookiecutter.deployment == "online" %}
 
 
 class FakeOnline:
@@ -92,7 +89,6 @@ def test_a_deployment_that_does_not_answer_fails(monkeypatch, request_file, caps
 
 def test_a_missing_request_file_is_a_usage_error(monkeypatch, tmp_path):
     assert smoke(monkeypatch, FakeOnline(), "online", "--request", str(tmp_path / "no.json")) == 2
-{%- else %}
 
 
 @pytest.mark.parametrize(("status", "code"), [("Completed", 0), ("Failed", 1)])
@@ -107,4 +103,3 @@ def test_the_batch_smoke_test_passes_only_when_the_scoring_job_completes(monkeyp
     monkeypatch.chdir(ROOT)
     assert smoke_test.main(["--environment", "prod", "batch"], connect=lambda c: client) == code
     assert invoked[0].path.endswith("request.csv")
-{%- endif %}

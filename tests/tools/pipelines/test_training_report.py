@@ -7,8 +7,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import training_report
-
-ROOT = Path(__file__).resolve().parents[2]
+from baked import ROOT
 
 # --- training report -------------------------------------------------------------------------
 

@@ -16,11 +16,12 @@ import re
 import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
-OPERATIONS = Path(__file__).resolve().parents[2] / "tools" / "pipelines" / "ado_operations.json"
+from ado_rest import OPERATIONS_FILE
+
+OPERATIONS = OPERATIONS_FILE  # the product's own table: the server accepts nothing else
 
 
 @dataclass

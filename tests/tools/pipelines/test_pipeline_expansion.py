@@ -1,4 +1,3 @@
-{% raw -%}
 """Template expansion (pipeline_steps.py) resolves what Azure resolves at compile time."""
 
 from __future__ import annotations
@@ -10,10 +9,9 @@ from pathlib import Path
 
 import pipeline_steps
 import pytest
+from baked import ROOT
 from pipeline_steps import TemplateError, expand_pipeline, job_steps
 from pipeline_yaml import ExpressionError, PipelineYamlError, evaluate, load
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def write(folder: Path, name: str, text: str) -> Path:
@@ -202,4 +200,3 @@ def test_the_command_line_lists_a_real_pipelines_steps_as_json():
     assert "refs/heads/data/1-x" in check["script"] and check["unresolved"] == []
     assert any(s["script"] == "make test-all" for s in steps)
     assert pipeline_steps.main(["nope.yml"]) == 1
-{%- endraw %}

@@ -14,10 +14,9 @@ import ado_rest
 import create_pipelines
 import pytest
 import yaml
+from baked import ROOT
+from fake_pipelines_server import FakeAzureDevOps, Policy
 
-from tests.pipelines.fake_pipelines_server import FakeAzureDevOps, Policy
-
-ROOT = Path(__file__).resolve().parents[2]
 CONFIG = yaml.safe_load((ROOT / "project.yml").read_text(encoding="utf-8"))
 SLUG = CONFIG["project"]["slug"]
 TEAM = CONFIG["azure_devops"]["team"]

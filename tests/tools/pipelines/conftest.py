@@ -1,0 +1,14 @@
+"""The pipeline helpers are standalone scripts that import each other by module name, so their
+folder (the template's own copy, the same as every project's) goes on sys.path here."""
+
+from __future__ import annotations
+
+import sys
+
+from bakery import PROJECT_DIR, TEMPLATE
+
+sys.path.insert(0, str(TEMPLATE / PROJECT_DIR / "tools" / "pipelines"))
+# aml_tool, which the release helpers call, is still rendered per deployment: the bake's copy.
+from baked import ROOT  # noqa: E402
+
+sys.path.insert(0, str(ROOT / "tools"))
