@@ -120,7 +120,7 @@ def test_any_project_name_bakes_a_project_that_validates(tmp_path, run_in, name)
     aml = run_in(
         project,
         "env",
-        f"PYTHONPATH={project / 'src'}",
+        f"PYTHONPATH={project / 'src'}:{project / 'tools'}",
         "python",
         "-m",
         "aml_tool",

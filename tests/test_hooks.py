@@ -134,7 +134,11 @@ def test_post_gen_survives_a_missing_backlog_tool(monkeypatch, tmp_path):
     """run_backlog turns an import failure into an exit code instead of an exception."""
     hook = load_hook("post_gen_project", answers())
     monkeypatch.chdir(tmp_path)  # no backlog/ package here
+    # Other tests of this process may have imported the tool already: hide it entirely.
+    for name in [n for n in sys.modules if n == "backlog" or n.startswith("backlog.")]:
+        monkeypatch.delitem(sys.modules, name)
     monkeypatch.setitem(sys.modules, "backlog", None)
+    monkeypatch.setitem(sys.modules, "backlog.cli", None)
     assert hook.run_backlog("plan") == 1
 
 

@@ -23,10 +23,10 @@ COMBINATIONS = [
     if deployment == "online" or not ab
 ]
 EVERY_FILE = set().union(*(expected_files(ab_testing=a, deployment=d) for a, d in COMBINATIONS))
-# Not the bake's own choice: the bundled raw data, and the template's tools (tools/, the same
-# machinery in every project, so it knows every kind of endpoint whichever one this bake has).
-# tools/aml_tool is still rendered per answer, so it is checked like the team's files.
-SAME_IN_EVERY_BAKE = ("data/raw/", "tools/backlog/", "tools/pipelines/", "tools/README.md")
+# Not the bake's own choice: the bundled raw data, and the template's tools (tools/: machinery
+# that knows every kind of endpoint whichever one this bake has; what a bake holds is decided
+# by the team's files, which are all checked).
+SAME_IN_EVERY_BAKE = ("data/raw/", "tools/")
 TEXT_SUFFIXES = {".py", ".md", ".yml", ".yaml", ".toml", ".json", ".cfg", ".txt", ".ipynb", ""}
 
 # Concepts without a file of their own, per answer left out: (where, pattern).
