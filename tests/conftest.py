@@ -68,10 +68,3 @@ def run_in(tmp_path) -> Callable[..., subprocess.CompletedProcess]:
                 network_log.extend(attempts(log))
 
     return _run
-
-
-def pytest_collection_modifyitems(config, items):
-    """The slow tests (minutes each: a bake's whole suite, the first-day commands) start first,
-    so that pytest-xdist hands them out one per worker at once and the workers finish together,
-    instead of one worker starting a five-minute test when the rest is done."""
-    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
