@@ -157,7 +157,6 @@ COMMON = frozenset(
         "tests/test_backlog_file.py",
         "tests/aml/aml_support.py",
         "tests/aml/conftest.py",
-        "tests/aml/test_aml_cli.py",
         "tests/aml/test_azureml_registry.py",
         "tests/aml/test_definitions.py",
         "tests/aml/test_local_pipeline.py",
@@ -212,7 +211,6 @@ ONLINE_ONLY = frozenset(
         "aml/endpoints/online/green.yml",
         "aml/endpoints/online/sample-request.json",
         "pipelines/templates/stages/deploy-online.yml",
-        "tests/aml/test_traffic.py",
     }
 )
 

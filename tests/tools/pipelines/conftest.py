@@ -8,7 +8,3 @@ import sys
 from bakery import PROJECT_DIR, TEMPLATE
 
 sys.path.insert(0, str(TEMPLATE / PROJECT_DIR / "tools" / "pipelines"))
-# aml_tool, which the release helpers call, is still rendered per deployment: the bake's copy.
-from baked import ROOT  # noqa: E402
-
-sys.path.insert(0, str(ROOT / "tools"))

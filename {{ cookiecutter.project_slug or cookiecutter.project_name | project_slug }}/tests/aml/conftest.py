@@ -1,5 +1,5 @@
-"""Fixtures of the AzureML tests: the project's paths, a throwaway MLflow store, a copy of the
-project to break on purpose, and trained models of known quality for the promotion gate.
+"""Fixtures of the AzureML tests: a throwaway MLflow store, the prepared bundled data and
+trained models of known quality for the promotion gate.
 
 Nothing here talks to Azure: definitions are validated offline, the steps run locally and the
 workspace is replaced by fakes wherever a command would call it.
@@ -9,13 +9,11 @@ from __future__ import annotations
 
 import logging
 import os
-import shutil
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from aml_support import PROJECT_ROOT, RAW_DATA
+from aml_support import RAW_DATA
 
 # Imports from the package list one name per line (a magic trailing comma), so that ruff
 # formats them the same whatever the length of the package name chosen at bake time.
@@ -36,23 +34,11 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 @pytest.fixture(scope="session")
-def mlflow_uri(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """One SQLite MLflow store per session, used by this process and every step it starts.
-
-    The store is created from a tmp working directory, so MLflow's default artifact folder
-    lands in the tmp dir too, never in the project.
-    """
-    from mlflow.tracking import MlflowClient
-
-    root = tmp_path_factory.mktemp("mlflow")
-    uri = f"sqlite:///{root / 'mlflow.db'}"
+def mlflow_uri(mlflow_database: str) -> Iterator[str]:
+    """The session's MLflow store, for this process and every step it starts (through the
+    environment, as AzureML sets it for a job)."""
+    uri = mlflow_database
     previous = {name: os.environ.get(name) for name in ("MLFLOW_TRACKING_URI", "MLFLOW_RUN_ID")}
-    cwd = Path.cwd()
-    os.chdir(root)
-    try:
-        MlflowClient(tracking_uri=uri).search_experiments()  # creates the schema once
-    finally:
-        os.chdir(cwd)
     os.environ["MLFLOW_TRACKING_URI"] = uri
     os.environ.pop("MLFLOW_RUN_ID", None)
     yield uri
@@ -87,24 +73,3 @@ def weak_model(tmp_path_factory, prepared_dir: Path, mlflow_uri: str) -> Path:
     """One tree of depth 1: it can tell at most two species apart, so clearly worse."""
     out = tmp_path_factory.mktemp("weak") / "model"
     return _train(out, prepared_dir, "--n-estimators", "1", "--max-depth", "1")
-
-
-@pytest.fixture
-def project_copy(tmp_path: Path) -> Path:
-    """A private copy of what the AzureML definitions refer to (aml/, src/, data/, project.yml),
-    for tests that break a file on purpose."""
-    copy = tmp_path / "project"
-    for name in ("aml", "src", "data"):
-        shutil.copytree(
-            PROJECT_ROOT / name,
-            copy / name,
-            ignore=shutil.ignore_patterns("__pycache__", "mlruns", "*.egg-info"),
-        )
-    shutil.copy2(PROJECT_ROOT / "project.yml", copy / "project.yml")
-    return copy
-
-
-@pytest.fixture
-def python() -> str:
-    """The interpreter running the tests (the one with the project's dependencies)."""
-    return sys.executable

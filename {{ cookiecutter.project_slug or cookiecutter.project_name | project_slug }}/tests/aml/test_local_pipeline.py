@@ -94,16 +94,3 @@ def test_failing_data_validation_stops_the_pipeline_before_training(tmp_path, ml
 
     assert set(pipeline.outputs) == {"prepare", "validate"}
     assert not (tmp_path / "run" / "train").exists()
-
-
-def test_optional_parts_of_a_command_are_kept_only_with_a_value():
-    command = "python -m x --a ${A} $[[--b ${B}]]".replace("${A}", wiring.expression("inputs.a"))
-    command = command.replace("${B}", wiring.expression("inputs.b"))
-
-    with_b = local_run.render_command(command, {"inputs.a": "1", "inputs.b": "two words"})
-    without_b = local_run.render_command(command, {"inputs.a": "1", "inputs.b": None})
-
-    assert with_b == "python -m x --a 1 --b 'two words'"
-    assert without_b == "python -m x --a 1 "
-    with pytest.raises(local_run.LocalRunError, match="needs .*inputs.a.*, which has no value"):
-        local_run.render_command(command, {"inputs.b": "2"})

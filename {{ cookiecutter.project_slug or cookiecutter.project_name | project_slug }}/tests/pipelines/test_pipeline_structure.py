@@ -187,7 +187,8 @@ def test_every_azure_command_exists_in_the_projects_tools_with_these_options(pip
     checked = 0
     for line in command_lines(pipeline):
         if (arguments := aml_command(line)) is not None:
-            aml_cli.build_parser().parse_args(arguments)  # SystemExit/UsageError if it is wrong
+            # The commands of what this project deploys; SystemExit/UsageError if it is wrong.
+            aml_cli.build_parser(PROJECT["project"]["deployment"]).parse_args(arguments)
         elif line.startswith("python tools/pipelines/"):
             script, *arguments = shlex.split(line)[1:]
             module = importlib.import_module(Path(script).stem)

@@ -5,7 +5,8 @@
     setup                         create the compute cluster, environment and data asset
     submit [--wait]               submit the training pipeline (aml/pipelines/train.yml)
     sweep [--wait]                submit the hyper-parameter sweep (aml/jobs/sweep.yml)
-{%- if cookiecutter.deployment == "online" %}
+
+An online endpoint (project.yml: project.deployment online) adds:
     deploy --slot S --model-version N  deploy a registered version to blue or green (no traffic)
     traffic --blue N --green N    split live traffic between blue and green
     mirror --green N              copy N% of live requests to green, answers ignored
@@ -14,15 +15,13 @@
     promote --model-version N     deploy green's version N to blue (no traffic change)
     retire                        delete green once it serves no live traffic
     teardown                      delete the whole endpoint (dev only: nothing bills idle)
-{%- elif cookiecutter.deployment == "batch" %}
+A batch endpoint (project.deployment batch) adds:
     deploy --model-version N      deploy a registered version as the endpoint's default
-{%- endif %}
 
-{%- if cookiecutter.deployment != "none" %}
 The release commands (deploy onwards) need --environment dev|prod: that environment's endpoint,
 resource group and workspace (project.yml, azureml.environments) are used; --model-version is
 required, so a release never deploys whatever happens to be the latest registered model.
-{%- endif %}
+Only the commands of the project's own deployment exist (--help lists them).
 The workspace comes from project.yml (section azureml), the login from azure-identity
 (az login locally; a service connection in CI). Exit codes: 0 done, 1 a check or job failed
 or Azure refused, 2 wrong call or unusable project.yml. Errors are one line on stderr.
@@ -39,7 +38,7 @@ from typing import Any
 
 import yaml
 
-from .config import {% if cookiecutter.deployment != "none" %}ENVIRONMENTS, {% endif %}ConfigError, WorkspaceConfig, load_config
+from .config import ENVIRONMENTS, ConfigError, WorkspaceConfig, load_config, read_deployment
 from .wiring import DefinitionError, PipelineSpec
 
 # Top-level modules of the extras: an ImportError naming one of them means that extra is not
@@ -56,11 +55,12 @@ def missing_extra(error: ModuleNotFoundError) -> str | None:
 
 
 PROG = f"python -m {__package__}"
-{%- if cookiecutter.deployment == "online" %}
-RELEASE_COMMANDS = ("deploy", "traffic", "mirror", "rollback", "promote", "retire", "teardown")
-{%- elif cookiecutter.deployment == "batch" %}
-RELEASE_COMMANDS = ("deploy",)
-{%- endif %}
+# The commands that change an endpoint, by what project.yml says the project deploys.
+RELEASE_COMMANDS = {
+    "online": ("deploy", "traffic", "mirror", "rollback", "promote", "retire", "teardown"),
+    "batch": ("deploy",),
+    "none": (),
+}
 TRAIN_PIPELINE = Path("pipelines/train.yml")
 SWEEP_JOB = Path("jobs/sweep.yml")
 
@@ -74,13 +74,27 @@ class ArgumentParser(argparse.ArgumentParser):
         raise UsageError(message)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = ArgumentParser(prog=PROG, description="AzureML tasks of this project.")
+def config_path(argv: Sequence[str] | None) -> Path:
+    """The --config the command line names (project.yml when none), read before the parser
+    is built, because what the project deploys decides which commands exist."""
+    early = argparse.ArgumentParser(add_help=False)
+    early.add_argument("--config", type=Path, default=Path("project.yml"))
+    known, _ = early.parse_known_args(argv)
+    return known.config
+
+
+def build_parser(deployment: str | None = None) -> argparse.ArgumentParser:
+    """The command line of a project that deploys ``deployment``; None (project.yml could not
+    be read) offers every command, so that the command itself reports the unreadable file."""
+    kinds = ("online", "batch") if deployment is None else (deployment,)
+    description = "AzureML tasks of this project"
+    if deployment is not None:
+        description += f" (project.yml: project.deployment {deployment})"
+    parser = ArgumentParser(prog=PROG, description=description + ".")
     parser.add_argument("--config", type=Path, default=Path("project.yml"), metavar="FILE")
     parser.add_argument("--aml-dir", type=Path, default=Path("aml"), metavar="DIR")
-{%- if cookiecutter.deployment != "none" %}
-    parser.add_argument("--environment", choices=ENVIRONMENTS, default=None)
-{%- endif %}
+    if deployment != "none":
+        parser.add_argument("--environment", choices=ENVIRONMENTS, default=None)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     commands.add_parser("validate", help="validate every AzureML definition offline")
     local = commands.add_parser("run-local", help="run the pipeline's steps on this machine")
@@ -97,14 +111,20 @@ def build_parser() -> argparse.ArgumentParser:
         job.add_argument("--set", action="append", default=[], metavar="INPUT=VALUE")
         job.add_argument("--wait", action="store_true", help="wait and exit 1 unless it completes")
         job.add_argument("--timeout-minutes", type=float, default=120, metavar="N")
-{%- if cookiecutter.deployment != "none" %}
-    deploy = commands.add_parser("deploy", help="deploy a registered model")
-{%- if cookiecutter.deployment == "online" %}
-    deploy.add_argument("--slot", choices=("blue", "green"), required=True)
-{%- endif %}
-    deploy.add_argument("--model-version", required=True, metavar="N")
-{%- endif %}
-{%- if cookiecutter.deployment == "online" %}
+    if deployment != "none":
+        deploy = commands.add_parser("deploy", help="deploy a registered model")
+        if "online" in kinds:
+            help_text = "online endpoint: blue or green" if deployment is None else None
+            deploy.add_argument(
+                "--slot", choices=("blue", "green"), required=deployment == "online", help=help_text
+            )
+        deploy.add_argument("--model-version", required=True, metavar="N")
+    if "online" in kinds:
+        _add_traffic_commands(commands)
+    return parser
+
+
+def _add_traffic_commands(commands: Any) -> None:
     traffic = commands.add_parser("traffic", help="split live traffic (online endpoint)")
     traffic.add_argument("--blue", type=int, required=True, metavar="PERCENT")
     traffic.add_argument("--green", type=int, required=True, metavar="PERCENT")
@@ -115,8 +135,6 @@ def build_parser() -> argparse.ArgumentParser:
     promote.add_argument("--model-version", required=True, metavar="N")
     commands.add_parser("retire", help="delete green once it serves no live traffic")
     commands.add_parser("teardown", help="delete the whole endpoint (dev only)")
-{%- endif %}
-    return parser
 
 
 def parse_assignments(items: list[str]) -> dict[str, str]:
@@ -172,7 +190,8 @@ def job_overrides(path: Path, items: list[str]) -> dict[str, Any]:
 def cmd_setup(args: argparse.Namespace, config: WorkspaceConfig, client: Any, echo) -> int:
     from .workspace import setup_workspace
 
-    setup_workspace(client, args.aml_dir, echo{% if cookiecutter.deployment == "batch" %}, config.compute_name{% endif %})
+    # A release environment may name its own cluster (a batch endpoint scores on one).
+    setup_workspace(client, args.aml_dir, echo, config.compute_name)
     return 0
 
 
@@ -204,14 +223,17 @@ def _environment_name(aml_dir: Path) -> str:
     from .wiring import read_yaml
 
     return str(read_yaml(aml_dir / "environment" / "environment.yml").get("name"))
-{%- if cookiecutter.deployment == "online" %}
 
 
-def check_arguments(args: argparse.Namespace) -> None:
-    """Usage errors of the traffic commands, found before logging in (UsageError)."""
+def check_arguments(args: argparse.Namespace, config: WorkspaceConfig) -> None:
+    """Usage errors of the release commands, found before logging in (UsageError)."""
     from .rollout import mirror_split, traffic_split
     from .workspace import AmlError
 
+    if args.command in RELEASE_COMMANDS[config.deployment] and args.environment is None:
+        raise UsageError(f"{args.command} needs --environment dev|prod")
+    if args.command == "deploy" and config.deployment == "online" and args.slot is None:
+        raise UsageError("deploy to an online endpoint needs --slot blue|green")
     if args.command == "teardown" and args.environment != "dev":
         raise UsageError("teardown deletes the whole endpoint and is for --environment dev only")
     try:
@@ -221,25 +243,17 @@ def check_arguments(args: argparse.Namespace) -> None:
             mirror_split(args.green)
     except AmlError as error:
         raise UsageError(str(error)) from None
-{%- endif %}
-{%- if cookiecutter.deployment != "none" %}
 
 
 def cmd_deploy(args: argparse.Namespace, config: WorkspaceConfig, client: Any, echo) -> int:
-{%- if cookiecutter.deployment == "online" %}
-    from .rollout import deploy_online
+    from .rollout import deploy_batch, deploy_online
 
     require_valid_definitions(args.aml_dir, config)
-    deploy_online(client, args.aml_dir, config, args.slot, args.model_version, echo)
-{%- else %}
-    from .rollout import deploy_batch
-
-    require_valid_definitions(args.aml_dir, config)
-    deploy_batch(client, args.aml_dir, config, args.model_version, echo)
-{%- endif %}
+    if config.deployment == "online":
+        deploy_online(client, args.aml_dir, config, args.slot, args.model_version, echo)
+    else:
+        deploy_batch(client, args.aml_dir, config, args.model_version, echo)
     return 0
-{%- endif %}
-{%- if cookiecutter.deployment == "online" %}
 
 
 def cmd_traffic(args: argparse.Namespace, config: WorkspaceConfig, client: Any, echo) -> int:
@@ -266,24 +280,19 @@ def cmd_promote(args: argparse.Namespace, config: WorkspaceConfig, client: Any, 
     require_valid_definitions(args.aml_dir, config)
     promote_green(client, args.aml_dir, config, args.model_version, echo)
     return 0
-{%- endif %}
 
 
 ONLINE_COMMANDS = {
     "setup": cmd_setup,
     "submit": cmd_submit,
     "sweep": cmd_submit,
-{%- if cookiecutter.deployment != "none" %}
     "deploy": cmd_deploy,
-{%- endif %}
-{%- if cookiecutter.deployment == "online" %}
     "traffic": cmd_traffic,
     "mirror": cmd_traffic,
     "rollback": cmd_traffic,
     "retire": cmd_traffic,
     "teardown": cmd_traffic,
     "promote": cmd_promote,
-{%- endif %}
 }
 
 
@@ -304,26 +313,25 @@ def main(
         return 2
 
 
+def _deployment_or_none(path: Path) -> str | None:
+    try:
+        return read_deployment(path)
+    except ConfigError:
+        return None  # the command reports it, with the same one line as every config error
+
+
 def _run(argv, *, connect, echo) -> int:
     from .local_run import LocalRunError
     from .workspace import AmlError, first_line
 
     try:
-        args = build_parser().parse_args(argv)
+        args = build_parser(_deployment_or_none(config_path(argv))).parse_args(argv)
         if args.command == "validate":
             return cmd_validate(args, echo)
         if args.command == "run-local":
             return cmd_run_local(args, echo)
-{%- if cookiecutter.deployment != "none" %}
-        if args.command in RELEASE_COMMANDS and args.environment is None:
-            raise UsageError(f"{args.command} needs --environment dev|prod")
-        config = load_config(args.config, args.environment)
-{%- else %}
-        config = load_config(args.config)
-{%- endif %}
-{%- if cookiecutter.deployment == "online" %}
-        check_arguments(args)
-{%- endif %}
+        config = load_config(args.config, getattr(args, "environment", None))
+        check_arguments(args, config)
         if connect is None:
             from .workspace import connect
         client = connect(config)

@@ -1,19 +1,16 @@
-{%- set deploys = cookiecutter.deployment != "none" -%}
 """The workspace coordinates, read from the ``azureml`` section of project.yml (one place).
 
-{% if deploys -%}
-project.yml holds names only (subscription, resource group, workspace, compute, and per release
-environment its endpoint); credentials come from the Azure login at run time, never stored.
-{%- else -%}
-project.yml holds names only (subscription, resource group, workspace, compute); credentials
-come from the Azure login at run time and are never stored.
-{%- endif %}
-{%- if deploys %}
+project.yml holds names only (subscription, resource group, workspace, compute and, for a
+project that deploys, each release environment's endpoint); credentials come from the Azure
+login at run time and are never stored.
+
+What the project deploys is ``project.deployment`` (online, batch or none): it decides which
+definitions belong in aml/, which commands exist and what a release environment sets. The
+tool reads it at run time, so the same tools/aml_tool serves every project the template bakes.
 
 Training uses the section's top-level names. ``load_config(path, "dev")`` or ``"prod"`` gives
 the same subscription with that environment's resource group, workspace, compute and endpoint
 (``azureml.environments.<name>``), so dev and prod never share an endpoint by accident.
-{%- endif %}
 """
 
 from __future__ import annotations
@@ -27,17 +24,16 @@ import yaml
 SECTION = "azureml"
 GUID = re.compile(r"^[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
 KEYS = ("subscription_id", "resource_group", "workspace", "compute_name", "vm_size")
-{%- if deploys %}
+DEPLOYMENTS = ("online", "batch", "none")
 ENVIRONMENTS = ("dev", "prod")
-{%- if cookiecutter.deployment == "online" %}
-# What each release environment sets for itself; numbers are whole and at least 1.
-ENVIRONMENT_KEYS = ("resource_group", "workspace", "endpoint_name", "instance_type")
-{%- else %}
-# What each release environment sets for itself; numbers are whole and at least 1.
-ENVIRONMENT_KEYS = ("resource_group", "workspace", "endpoint_name", "compute_name")
-{%- endif %}
+# What each release environment sets for itself, by what the project deploys: an online
+# endpoint runs on instances of a size, a batch endpoint on a compute cluster.
+ENVIRONMENT_KEYS = {
+    "online": ("resource_group", "workspace", "endpoint_name", "instance_type"),
+    "batch": ("resource_group", "workspace", "endpoint_name", "compute_name"),
+}
+# Numbers are whole and at least 1.
 NUMBER_KEYS = ("instance_count",)
-{%- endif %}
 
 
 class ConfigError(Exception):
@@ -46,22 +42,24 @@ class ConfigError(Exception):
 
 @dataclass(frozen=True)
 class WorkspaceConfig:
-    """The ``azureml`` section of project.yml, checked{% if deploys %}; for a release environment, its
-    names replace the training ones{% endif %}."""
+    """The ``azureml`` section of project.yml, checked; for a release environment, its names
+    replace the training ones. ``deployment`` is project.yml's ``project.deployment``."""
 
     subscription_id: str
     resource_group: str
     workspace: str
     compute_name: str
     vm_size: str
-{%- if deploys %}
+    deployment: str = "none"
     environment: str | None = None
     endpoint_name: str = ""
-{%- if cookiecutter.deployment == "online" %}
     instance_type: str = ""
-{%- endif %}
     instance_count: int = 1
-{%- endif %}
+
+    @property
+    def deploys(self) -> bool:
+        """Whether the project has an endpoint (and so release environments)."""
+        return self.deployment != "none"
 
     @property
     def where(self) -> str:
@@ -70,6 +68,7 @@ class WorkspaceConfig:
 
 
 def _read(path: Path) -> dict:
+    """project.yml as a mapping; ConfigError naming the file when it is missing or not YAML."""
     if not path.is_file():
         raise ConfigError(
             f"{path} not found: run from the project root or pass --config PATH/project.yml"
@@ -83,12 +82,34 @@ def _read(path: Path) -> dict:
         raise ConfigError(f"{path}: invalid YAML{where}: {problem}") from None
     except (OSError, UnicodeDecodeError) as error:
         raise ConfigError(f"{path}: cannot be read ({error})") from None
-    if not isinstance(document, dict) or SECTION not in document:
+    if not isinstance(document, dict):
+        raise ConfigError(f"{path}: must be a mapping with the sections project: and {SECTION}:")
+    return document
+
+
+def _section(path: Path, document: dict) -> dict:
+    if SECTION not in document:
         raise ConfigError(f"{path}: missing section '{SECTION}:' with the workspace names")
     section = document[SECTION]
     if not isinstance(section, dict):
         raise ConfigError(f"{path}: '{SECTION}' must be a mapping of names")
     return section
+
+
+def _deployment(path: Path, document: dict) -> str:
+    project = document.get("project")
+    value = project.get("deployment") if isinstance(project, dict) else None
+    if value not in DEPLOYMENTS:
+        shown = "missing" if value is None else f"{value!r}"
+        raise ConfigError(
+            f"{path}: project.deployment is {shown}; it must be one of {', '.join(DEPLOYMENTS)}"
+        )
+    return value
+
+
+def read_deployment(path: Path) -> str:
+    """project.yml's ``project.deployment`` (online, batch or none); ConfigError otherwise."""
+    return _deployment(path, _read(path))
 
 
 def _names(path: Path, section: dict, where: str, keys: tuple[str, ...]) -> dict[str, str]:
@@ -110,50 +131,52 @@ def _no_unknown(path: Path, section: dict, where: str, known: tuple[str, ...]) -
         raise ConfigError(f"{path}: unknown key {where}.{unknown[0]} (known: {', '.join(known)})")
 
 
-def load_config(path: Path{% if deploys %}, environment: str | None = None{% endif %}) -> WorkspaceConfig:
+def load_config(path: Path, environment: str | None = None) -> WorkspaceConfig:
     """Read and check the ``azureml`` section of ``path``; ConfigError on the first problem.
 
     Every key must be present and a non-empty string, the subscription id a GUID, and no
-    unknown key may appear (a misspelt key would otherwise be silently ignored).
+    unknown key may appear (a misspelt key would otherwise be silently ignored). A project that
+    deploys has exactly the release environments dev and prod; ``environment`` picks one.
     """
-    section = _read(path)
-{%- if deploys %}
-    _no_unknown(path, section, SECTION, (*KEYS, "environments"))
-{%- else %}
-    _no_unknown(path, section, SECTION, KEYS)
-{%- endif %}
+    document = _read(path)
+    section = _section(path, document)
+    deployment = _deployment(path, document)
+    deploys = deployment != "none"
+    _no_unknown(path, section, SECTION, (*KEYS, "environments") if deploys else KEYS)
     values = _names(path, section, SECTION, KEYS)
     if not GUID.match(values["subscription_id"]):
         raise ConfigError(
             f"{path}: {SECTION}.subscription_id must be a GUID (az account show --query id -o tsv)"
         )
-{%- if deploys %}
+    values["deployment"] = deployment
+    if not deploys:
+        if environment is not None:
+            raise ConfigError(f"{path}: no release environments: project.deployment is 'none'")
+        return WorkspaceConfig(**values)
     environments = section.get("environments")
     if not isinstance(environments, dict) or sorted(environments) != sorted(ENVIRONMENTS):
         raise ConfigError(f"{path}: {SECTION}.environments must have exactly dev and prod")
     for name in ENVIRONMENTS:
-        check_environment(path, environments[name], name)
+        check_environment(path, environments[name], name, deployment)
     if environment is None:
         return WorkspaceConfig(**values)
     if environment not in ENVIRONMENTS:
         raise ConfigError(f"{path}: no environment {environment!r} (known: dev, prod)")
-    own = check_environment(path, environments[environment], environment)
+    own = check_environment(path, environments[environment], environment, deployment)
     return WorkspaceConfig(**{**values, **own, "environment": environment})
 
 
-def check_environment(path: Path, block: object, name: str) -> dict:
-    """One environment's names and numbers, checked."""
+def check_environment(path: Path, block: object, name: str, deployment: str) -> dict:
+    """One release environment's names and numbers, checked for what ``deployment`` needs."""
     where = f"{SECTION}.environments.{name}"
     if not isinstance(block, dict):
         raise ConfigError(f"{path}: {where} must be a mapping of names")
-    _no_unknown(path, block, where, (*ENVIRONMENT_KEYS, *NUMBER_KEYS))
-    values: dict = _names(path, block, where, ENVIRONMENT_KEYS)
+    keys = ENVIRONMENT_KEYS[deployment]
+    _no_unknown(path, block, where, (*keys, *NUMBER_KEYS))
+    values: dict = _names(path, block, where, keys)
     for key in NUMBER_KEYS:
         number = block.get(key)
         if isinstance(number, bool) or not isinstance(number, int) or number < 1:
             raise ConfigError(f"{path}: {where}.{key} must be a whole number of at least 1")
         values[key] = number
     return values
-{%- else %}
-    return WorkspaceConfig(**values)
-{%- endif %}

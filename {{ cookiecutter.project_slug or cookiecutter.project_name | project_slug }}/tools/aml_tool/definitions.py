@@ -5,8 +5,9 @@ in decides the kind) and components and jobs go through ``MLClient.<ops>.validat
 credential that refuses to be used, so nothing can reach Azure. Then come the checks
 azure-ai-ml does not make: the wiring (``wiring.py``), that code folders and scoring scripts
 exist, and that every name refers to something defined here or in project.yml (environment,
-data asset, compute{% if cookiecutter.deployment != "none" %}, endpoint, model{% endif %}). Every problem is one line naming the
-file.
+data asset, compute and, in a project that deploys, endpoint and model). What belongs in aml/
+follows project.yml's ``project.deployment``: only that kind's endpoint folder. Every problem
+is one line naming the file.
 """
 
 from __future__ import annotations
@@ -53,8 +54,12 @@ class Report:
         return not self.problems
 
 
-def kind_of(relative: PurePosixPath) -> str | None:
-    """The kind of definition a file is, from where it sits in aml/; None when unknown."""
+def kind_of(relative: PurePosixPath, deployment: str | None = None) -> str | None:
+    """The kind of definition a file is, from where it sits in aml/; None when unknown.
+
+    ``deployment`` is what the project deploys: only its endpoint folder is known (an
+    endpoints/batch/ folder in an online project is a leftover). None accepts either kind.
+    """
     parts = relative.parts
     folder = parts[0]
     if parts == ("environment", "environment.yml"):
@@ -66,24 +71,21 @@ def kind_of(relative: PurePosixPath) -> str | None:
         return simple[folder]
     if len(parts) == 2 and folder in ("pipelines", "jobs"):
         return "job"
-{%- if cookiecutter.deployment != "none" %}
-    if len(parts) == 3 and folder == "endpoints" and parts[1] == {{ cookiecutter.deployment | tojson }}:
+    served = ("online", "batch") if deployment is None else (deployment,)
+    if len(parts) == 3 and folder == "endpoints" and parts[1] in served:
         role = "endpoint" if relative.name == "endpoint.yml" else "deployment"
         return f"{parts[1]}_{role}"
-{%- endif %}
     return None
 
 
 def definition_loaders() -> dict[str, Callable[[Path], Any]]:
     logging.getLogger("azure.ai.ml._utils._experimental").setLevel(logging.ERROR)
     from azure.ai import ml
-{%- if cookiecutter.deployment == "batch" %}
 
     try:  # `type: model` batch deployments; not re-exported at the top level of azure.ai.ml
         from azure.ai.ml import load_model_batch_deployment
     except ImportError:
         from azure.ai.ml.entities._load_functions import load_model_batch_deployment
-{%- endif %}
 
     return {
         "environment": ml.load_environment,
@@ -91,13 +93,10 @@ def definition_loaders() -> dict[str, Callable[[Path], Any]]:
         "compute": ml.load_compute,
         "component": ml.load_component,
         "job": ml.load_job,
-{%- if cookiecutter.deployment == "online" %}
         "online_endpoint": ml.load_online_endpoint,
         "online_deployment": ml.load_online_deployment,
-{%- elif cookiecutter.deployment == "batch" %}
         "batch_endpoint": ml.load_batch_endpoint,
         "batch_deployment": load_model_batch_deployment,
-{%- endif %}
     }
 
 
@@ -171,7 +170,7 @@ def validate_definitions(aml_dir: Path, config: WorkspaceConfig | None = None) -
             if path.suffix == ".json":
                 _check_json(path, relative, report)
             continue
-        kind = kind_of(relative)
+        kind = kind_of(relative, config.deployment if config else None)
         if kind is None:
             report.problems.append(f"aml/{relative}: not a known kind of AzureML definition here")
             continue
@@ -211,14 +210,11 @@ def _own_checks(kind: str, path: Path) -> list[str]:
             return check_component(ComponentSpec.read(path))
         if kind == "job":
             return check_pipeline(PipelineSpec.read(path))
-{%- if cookiecutter.deployment != "none" %}
         if kind.endswith("_deployment"):
             return _check_scoring_code(path, read_yaml(path))
-{%- endif %}
     except DefinitionError as error:
         return [str(error).replace(f"{path.parent}/", "")]
     return []
-{%- if cookiecutter.deployment != "none" %}
 
 
 def _check_scoring_code(path: Path, document: dict[str, Any]) -> list[str]:
@@ -230,7 +226,6 @@ def _check_scoring_code(path: Path, document: dict[str, Any]) -> list[str]:
     if not script.is_file():
         return [f"{path.name}: scoring script {configuration.get('scoring_script')!r} not found"]
     return []
-{%- endif %}
 
 
 def _check_json(path: Path, relative: PurePosixPath, report: Report) -> None:
@@ -282,18 +277,17 @@ def check_names(
         for name, spec in (doc.get("inputs") or {}).items():
             if isinstance(spec, dict) and str(spec.get("path", "")).startswith("azureml:"):
                 expect(path, f"inputs.{name}.path", spec["path"], names("data"), "a data asset")
-{%- if cookiecutter.deployment != "none" %}
-    endpoints = names("{{ cookiecutter.deployment }}_endpoint")
     model_names = {
         str(doc.get("inputs", {}).get("model_name", {}).get("default"))
         for _, doc in documents.get("component", [])
         if isinstance(doc.get("inputs", {}).get("model_name"), dict)
     }
-    for path, doc in documents.get("{{ cookiecutter.deployment }}_deployment", []):
-        expect(path, "endpoint_name", doc.get("endpoint_name"), endpoints, "the endpoint")
-        expect(path, "environment", doc.get("environment"), environments, "the environment")
-        expect(path, "model", doc.get("model"), model_names, "the registered model name")
-        if "compute" in doc:
-            expect(path, "compute", doc.get("compute"), computes, "the compute cluster")
-{%- endif %}
+    for served in ("online", "batch"):
+        endpoints = names(f"{served}_endpoint")
+        for path, doc in documents.get(f"{served}_deployment", []):
+            expect(path, "endpoint_name", doc.get("endpoint_name"), endpoints, "the endpoint")
+            expect(path, "environment", doc.get("environment"), environments, "the environment")
+            expect(path, "model", doc.get("model"), model_names, "the registered model name")
+            if "compute" in doc:
+                expect(path, "compute", doc.get("compute"), computes, "the compute cluster")
     return problems
