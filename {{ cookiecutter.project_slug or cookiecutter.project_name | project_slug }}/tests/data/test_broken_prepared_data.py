@@ -88,7 +88,15 @@ BREAKS = {
 }
 
 
-@pytest.fixture(params=sorted(BREAKS), scope="module")
+# One break in the fast suite (`make test`), every break in `make test-all`: each is a
+# validation run of its own.
+ALL_BUT_ONE_SLOW = [
+    pytest.param(name, marks=[pytest.mark.slow] if index else [])
+    for index, name in enumerate(sorted(BREAKS))
+]
+
+
+@pytest.fixture(params=ALL_BUT_ONE_SLOW, scope="module")
 def broken_run(request, prepared_dir, run_validation):
     case = BREAKS[request.param]
     train = validate_data.read_table(prepared_dir / "train.csv", "train")

@@ -153,7 +153,15 @@ BREAKS = {
 }
 
 
-@pytest.fixture(params=sorted(BREAKS), scope="module")
+# One break in the fast suite (`make test`), every break in `make test-all`: each is a
+# validation run of its own.
+ALL_BUT_ONE_SLOW = [
+    pytest.param(name, marks=[pytest.mark.slow] if index else [])
+    for index, name in enumerate(sorted(BREAKS))
+]
+
+
+@pytest.fixture(params=ALL_BUT_ONE_SLOW, scope="module")
 def broken_run(request, raw_file, run_validation):
     """One validation per kind of break, shared by the tests below."""
     case = BREAKS[request.param]

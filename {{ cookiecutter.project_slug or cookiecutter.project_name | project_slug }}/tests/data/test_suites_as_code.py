@@ -99,6 +99,7 @@ def test_a_suite_whose_table_was_not_passed_stops_the_run_with_exit_2(
     assert "'islands_lookup' needs table(s) islands: pass --data NAME=FILE" in err
 
 
+@pytest.mark.slow  # starts a new Python: seconds, not milliseconds
 def test_importing_the_package_steps_and_suites_does_not_import_great_expectations():
     script = textwrap.dedent(
         f"""

@@ -24,17 +24,14 @@ EXPERIMENT = "unit-tests"
 
 
 @pytest.fixture(scope="session")
-def mlflow_store(tmp_path_factory: pytest.TempPathFactory) -> str:
-    """The tracking URI of one SQLite store for the session (creating one takes seconds).
-
-    Its experiment keeps artifacts in the tmp dir too, never in the project's ./mlruns.
-    """
-    root = tmp_path_factory.mktemp("mlflow")
-    uri = f"sqlite:///{root / 'mlflow.db'}"
-    MlflowClient(tracking_uri=uri).create_experiment(
-        EXPERIMENT, artifact_location=(root / "artifacts").as_uri()
+def mlflow_store(tmp_path_factory: pytest.TempPathFactory, mlflow_database: str) -> str:
+    """The session's MLflow store with the unit tests' own experiment, whose artifacts stay
+    in a tmp dir too, never in the project's ./mlruns."""
+    artifacts = tmp_path_factory.mktemp("unit-artifacts")
+    MlflowClient(tracking_uri=mlflow_database).create_experiment(
+        EXPERIMENT, artifact_location=artifacts.as_uri()
     )
-    return uri
+    return mlflow_database
 
 
 def _point_mlflow_at(monkeypatch: pytest.MonkeyPatch, uri: str) -> None:

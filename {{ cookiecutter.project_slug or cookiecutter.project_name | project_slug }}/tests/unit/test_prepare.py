@@ -150,6 +150,7 @@ def test_raw_data_breaking_the_schema_exits_1_and_writes_nothing(
     assert not (tmp_path / "out" / "test.csv").exists()
 
 
+@pytest.mark.slow  # starts a new Python: seconds, not milliseconds
 def test_module_runs_from_the_command_line_and_exits_2_without_arguments() -> None:
     src = Path(prepare.__file__).resolve().parents[1]
     env = {

@@ -327,6 +327,7 @@ def test_missing_outcomes_file_exits_2(tmp_path, capsys):
     assert "--outcomes" in capsys.readouterr().err
 
 
+@pytest.mark.slow  # starts a new Python: seconds, not milliseconds
 def test_command_line_exit_codes(tmp_path):
     """The real entry point: 0 with a summary line on the sample, 2 with one line on a bad flag."""
     env = {**os.environ, "PYTHONPATH": str(PROJECT / "src")}
