@@ -39,16 +39,21 @@ def bake_fresh(tmp_path) -> Callable[..., Path]:
 
 @pytest.fixture
 def run_in(tmp_path) -> Callable[..., subprocess.CompletedProcess]:
-    """``run_in(project, *cmd, timeout=900, network_log=None)``: run ``cmd`` in ``project``;
-    ``python`` means this interpreter. With a ``network_log`` list, the command runs offline
-    (see ``offline.py``) and the list receives every attempt to reach the network. Returns the
-    completed process (stdout and stderr as text)."""
+    """``run_in(project, *cmd, timeout=900, network_log=None, env=None)``: run ``cmd`` in
+    ``project``; ``python`` means this interpreter. With a ``network_log`` list, the command runs
+    offline (see ``offline.py``) and the list receives every attempt to reach the network.
+    ``env`` replaces the baked project's environment (``project_env``), e.g. a new user's.
+    Returns the completed process (stdout and stderr as text)."""
 
     def _run(
-        project: Path, *cmd: str, timeout: int = 900, network_log: list | None = None
+        project: Path,
+        *cmd: str,
+        timeout: int = 900,
+        network_log: list | None = None,
+        env: dict[str, str] | None = None,
     ) -> subprocess.CompletedProcess:
         argv = [sys.executable if part == "python" else part for part in cmd]
-        env = project_env(project, tmp_path)
+        env = project_env(project, tmp_path) if env is None else env
         if network_log is not None:
             # Offline, as on a laptop with no network: every attempt to reach anything but
             # loopback is appended to network_log when the command has finished.

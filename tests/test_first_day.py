@@ -6,12 +6,10 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from offline import attempts, offline
 
 pytestmark = pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
 
@@ -34,7 +32,7 @@ def new_user_environment() -> dict[str, str]:
 
 
 @pytest.mark.slow
-def test_the_first_day_commands_work_as_written_on_a_fresh_bake(bake_fresh, tmp_path):
+def test_the_first_day_commands_work_as_written_on_a_fresh_bake(bake_fresh, run_in):
     """The venv and `make setup` need the package index; every command after them runs with
     no network but loopback, and nothing in them even tries to reach further."""
     project = bake_fresh()
@@ -46,11 +44,16 @@ def test_the_first_day_commands_work_as_written_on_a_fresh_bake(bake_fresh, tmp_
     assert commands[1].startswith("make setup"), commands
     assert [c.split()[0] for c in commands[2:]] == ["make"] * (len(commands) - 2), commands
 
-    setup = run_script(project, env, commands[:2])
+    def run_script(commands: list[str], network_log: list[str] | None = None):
+        """``commands`` in one bash, stopping at the first failure, as the new user's shell."""
+        script = "set -euo pipefail\n" + "\n".join(commands) + "\n"
+        return run_in(project, "bash", "-c", script, env=env, timeout=1500, network_log=network_log)
+
+    setup = run_script(commands[:2])
     assert setup.returncode == 0, (setup.stdout + setup.stderr)[-4000:]
 
     network: list[str] = []
-    done = run_script(project, env, [". .venv/bin/activate", *commands[2:]], network, tmp_path)
+    done = run_script([". .venv/bin/activate", *commands[2:]], network)
     tail = (done.stdout + done.stderr)[-4000:]
     assert done.returncode == 0, tail
     assert network == [], "the first day tried to reach the network:\n" + "\n".join(network)
@@ -58,30 +61,3 @@ def test_the_first_day_commands_work_as_written_on_a_fresh_bake(bake_fresh, tmp_
     assert "Sprint 1" in done.stdout, tail
     hook = project / ".git" / "hooks" / "pre-commit"
     assert hook.is_file(), "make setup installs the pre-commit hook into the project's own repo"
-
-
-def run_script(
-    project: Path,
-    env: dict[str, str],
-    commands: list[str],
-    network_log: list[str] | None = None,
-    scratch: Path | None = None,
-) -> subprocess.CompletedProcess:
-    """``commands`` in one bash, stopping at the first failure; with a ``network_log``,
-    offline (see offline.py), the log receiving every attempt to reach further."""
-    argv = ["bash", "-c", "set -euo pipefail\n" + "\n".join(commands) + "\n"]
-    if network_log is not None:
-        argv, log = offline(argv, env, scratch)
-    try:
-        return subprocess.run(
-            argv,
-            cwd=project,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=1500,
-            stdin=subprocess.DEVNULL,
-        )
-    finally:
-        if network_log is not None:
-            network_log.extend(attempts(log))
