@@ -4,7 +4,6 @@ answers, with no name left over from a sample project."""
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 import sys
@@ -64,12 +63,10 @@ CUSTOM = {
 
 def aml_validate(project: Path, scratch: Path) -> subprocess.CompletedProcess:
     """``python -m aml_tool validate`` in ``project``, as after ``make setup``."""
-    env = project_env(project, scratch)
-    env["PYTHONPATH"] = os.pathsep.join([str(project / "src"), env.get("PYTHONPATH", "")])
     return subprocess.run(
         [sys.executable, "-m", "aml_tool", "validate"],
         cwd=project,
-        env=env,
+        env=project_env(project, scratch),
         capture_output=True,
         text=True,
         timeout=300,

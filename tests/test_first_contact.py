@@ -117,13 +117,5 @@ def test_any_project_name_bakes_a_project_that_validates(tmp_path, run_in, name)
     )
     backlog = run_in(project, "python", "-m", "backlog", "validate")
     assert backlog.returncode == 0, backlog.stdout + backlog.stderr
-    aml = run_in(
-        project,
-        "env",
-        f"PYTHONPATH={project / 'src'}:{project / 'tools'}",
-        "python",
-        "-m",
-        "aml_tool",
-        "validate",
-    )
+    aml = run_in(project, "python", "-m", "aml_tool", "validate")
     assert aml.returncode == 0, aml.stdout + aml.stderr
