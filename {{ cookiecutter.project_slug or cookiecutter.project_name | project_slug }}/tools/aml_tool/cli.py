@@ -43,6 +43,8 @@ from .wiring import DefinitionError, PipelineSpec
 
 # Top-level modules of the extras: an ImportError naming one of them means that extra is not
 # installed (one line says which to install); anything else is a real bug and is not hidden.
+# The package's cli.py keeps its own copy on purpose: its steps run in AzureML jobs whose code
+# is src/ alone, and the tool cannot import a package whose name differs in every project.
 EXTRA_OF_MODULE = {"azure": "aml", "great_expectations": "data"}
 
 

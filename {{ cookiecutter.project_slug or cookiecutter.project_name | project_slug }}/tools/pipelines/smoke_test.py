@@ -85,8 +85,10 @@ def smoke_batch(
 
 
 def _first_line(error: Exception) -> str:
-    text = str(error).strip()
-    return text.splitlines()[0][:300] if text else type(error).__name__
+    """An Azure error's reason, as aml_tool prints it (the rest is request ids and links)."""
+    from aml_tool.workspace import first_line
+
+    return first_line(error)
 
 
 def build_parser() -> argparse.ArgumentParser:
