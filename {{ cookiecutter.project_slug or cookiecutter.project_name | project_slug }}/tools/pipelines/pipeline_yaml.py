@@ -31,7 +31,12 @@ class ExpressionError(ValueError):
     """A template expression outside the supported subset, or one that cannot be evaluated."""
 
 
-class PipelineLoader(yaml.SafeLoader):
+# libyaml's parser when PyYAML was built with it (the wheels are): several times faster, and
+# the pipelines' templates are read hundreds of times per test run.
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class PipelineLoader(_SAFE_LOADER):
     """SafeLoader with YAML 1.2 booleans and duplicate keys treated as errors."""
 
     def construct_mapping(self, node, deep=False):
@@ -49,7 +54,7 @@ class PipelineLoader(yaml.SafeLoader):
 
 PipelineLoader.yaml_implicit_resolvers = {
     first: [(tag, rx) for tag, rx in resolvers if tag != BOOL_TAG]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    for first, resolvers in _SAFE_LOADER.yaml_implicit_resolvers.items()
 }
 PipelineLoader.add_implicit_resolver(
     BOOL_TAG, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
