@@ -1,7 +1,8 @@
 """What every test of this project shares."""
 
 import os
-from pathlib import Path
+import shutil
+import sqlite3
 
 import pytest
 
@@ -11,21 +12,32 @@ os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
 
 
 @pytest.fixture(scope="session")
-def mlflow_database(tmp_path_factory: pytest.TempPathFactory) -> str:
+def mlflow_database(request: pytest.FixtureRequest, tmp_path_factory) -> str:
     """The tracking URI of one SQLite MLflow store for the whole session, in a tmp dir.
 
-    Creating its schema takes seconds, so the unit and the AzureML tests share it (each in
-    experiments of their own). It is created from its tmp dir, so MLflow's default artifact
-    folder lands there too, never in the project.
+    Creating its schema takes seconds (MLflow runs every migration), so the unit and the
+    AzureML tests share one, and an empty store is kept in pytest's cache (.pytest_cache), one
+    per MLflow version, and copied. The default experiment keeps its artifacts in the
+    session's tmp dir, never in the project.
     """
+    import mlflow
     from mlflow.tracking import MlflowClient
 
     root = tmp_path_factory.mktemp("mlflow")
-    uri = f"sqlite:///{root / 'mlflow.db'}"
-    cwd = Path.cwd()
-    os.chdir(root)
-    try:
-        MlflowClient(tracking_uri=uri).search_experiments()  # creates the schema once
-    finally:
-        os.chdir(cwd)
-    return uri
+    database = root / "mlflow.db"
+    cache = getattr(request.config, "cache", None)  # None with -p no:cacheprovider
+    empty = cache.mkdir("mlflow-store") / f"empty-{mlflow.__version__}.db" if cache else None
+    if empty is not None and empty.is_file():
+        shutil.copyfile(empty, database)
+    else:
+        MlflowClient(tracking_uri=f"sqlite:///{database}").search_experiments()  # the schema
+        if empty is not None:
+            partial = empty.with_suffix(".partial")
+            shutil.copyfile(database, partial)
+            partial.replace(empty)  # whole or not at all, should two sessions race
+    with sqlite3.connect(database) as connection:
+        connection.execute(
+            "UPDATE experiments SET artifact_location = ? WHERE experiment_id = 0",
+            (str(root / "mlruns" / "0"),),
+        )
+    return f"sqlite:///{database}"
