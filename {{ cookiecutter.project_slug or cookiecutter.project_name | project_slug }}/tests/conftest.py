@@ -32,9 +32,10 @@ def mlflow_database(request: pytest.FixtureRequest, tmp_path_factory) -> str:
     else:
         MlflowClient(tracking_uri=f"sqlite:///{database}").search_experiments()  # the schema
         if empty is not None:
-            partial = empty.with_suffix(".partial")
+            # Whole or not at all: parallel workers (make test) may both get here.
+            partial = empty.with_suffix(f".{os.getpid()}.partial")
             shutil.copyfile(database, partial)
-            partial.replace(empty)  # whole or not at all, should two sessions race
+            partial.replace(empty)
     with sqlite3.connect(database) as connection:
         connection.execute(
             "UPDATE experiments SET artifact_location = ? WHERE experiment_id = 0",
