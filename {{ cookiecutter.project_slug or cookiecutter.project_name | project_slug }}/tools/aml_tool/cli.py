@@ -284,7 +284,8 @@ def cmd_promote(args: argparse.Namespace, config: WorkspaceConfig, client: Any, 
     return 0
 
 
-ONLINE_COMMANDS = {
+# The commands that log in to the workspace (validate and run-local never do).
+AZURE_COMMANDS = {
     "setup": cmd_setup,
     "submit": cmd_submit,
     "sweep": cmd_submit,
@@ -337,7 +338,7 @@ def _run(argv, *, connect, echo) -> int:
         if connect is None:
             from .workspace import connect
         client = connect(config)
-        return ONLINE_COMMANDS[args.command](args, config, client, echo)
+        return AZURE_COMMANDS[args.command](args, config, client, echo)
     except (UsageError, ConfigError) as error:
         print(f"aml: error: {error}", file=sys.stderr)
         return 2
